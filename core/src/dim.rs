@@ -1,0 +1,35 @@
+//! Type-level dimensions: typenum numbers, and the bridge from a `const` batch size.
+//!
+//! Widths inside a network are typenum numbers, because the macro and generic layers compute
+//! with them on stable Rust. What users write at the boundary — inputs, labels, outputs — are
+//! native arrays such as `[[f32; 64]; B]`, whose mismatches rustc reports in plain numbers.
+
+pub use generic_array::{ArrayLength, GenericArray};
+pub use typenum::consts::*;
+pub use typenum::{Const, ToUInt, Unsigned, U};
+
+/// A `const` batch size that has a typenum counterpart.
+///
+/// Implemented for `Const<B>` with `B` from 0 to 1024 and for larger powers of two, the
+/// values typenum maps. Generated networks take batches as `[[T; W]; B]` with
+/// `where Const<B>: Batch`.
+///
+/// ```
+/// use typenet_core::dim::{Batch, BatchDim, Unsigned};
+/// assert_eq!(<BatchDim<32> as Unsigned>::USIZE, 32);
+/// ```
+pub trait Batch {
+    /// The typenum number equal to the batch size.
+    type Dim: ArrayLength;
+}
+
+impl<const B: usize> Batch for Const<B>
+where
+    Const<B>: ToUInt,
+    U<B>: ArrayLength,
+{
+    type Dim = U<B>;
+}
+
+/// The typenum number of the batch size `B`.
+pub type BatchDim<const B: usize> = <Const<B> as Batch>::Dim;

@@ -1,0 +1,75 @@
+//! The errors that user input can cause, each naming what is wrong and where.
+
+use core::fmt;
+
+/// Something that stopped a computation before it changed anything.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A class label outside `0..classes`.
+    LabelOutOfRange {
+        /// The label's position in its batch or data set.
+        index: usize,
+        /// The label found.
+        label: usize,
+        /// The number of classes the network outputs.
+        classes: usize,
+    },
+    /// The loss came out NaN or infinite; the parameters were left as they were.
+    NonFiniteLoss {
+        /// The loss value (NaN or ±∞).
+        loss: f64,
+    },
+    /// Two lists that must be as long as each other are not.
+    LengthMismatch {
+        /// What the lists are, e.g. `"features and labels"`.
+        what: &'static str,
+        /// The first list's length.
+        left: usize,
+        /// The second list's length.
+        right: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::LabelOutOfRange { index, label, classes } => write!(
+                f,
+                "label {label} at index {index} is out of range: the network has {classes} classes (0..{classes})"
+            ),
+            Error::NonFiniteLoss { loss } => write!(
+                f,
+                "the loss is {loss}; parameters were not updated (try a smaller learning rate, or check the inputs for NaN)"
+            ),
+            Error::LengthMismatch { what, left, right } => {
+                write!(f, "{what} differ in length: {left} against {right}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// A hyper-parameter rejected when its holder was constructed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvalidHyperParameter {
+    /// The parameter, e.g. `"learning rate"`.
+    pub name: &'static str,
+    /// The value given.
+    pub value: f64,
+    /// What the value must be, e.g. `"a finite number greater than 0"`.
+    pub expected: &'static str,
+}
+
+impl fmt::Display for InvalidHyperParameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {}: {} (expected {})",
+            self.name, self.value, self.expected
+        )
+    }
+}
+
+impl core::error::Error for InvalidHyperParameter {}
