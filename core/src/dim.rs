@@ -6,7 +6,7 @@
 
 pub use generic_array::{ArrayLength, GenericArray};
 pub use typenum::consts::*;
-pub use typenum::{Const, ToUInt, Unsigned, U};
+pub use typenum::{Const, ToUInt, UInt, UTerm, Unsigned, B0, B1, U};
 
 /// A `const` batch size that has a typenum counterpart.
 ///
@@ -33,3 +33,17 @@ where
 
 /// The typenum number of the batch size `B`.
 pub type BatchDim<const B: usize> = <Const<B> as Batch>::Dim;
+
+/// Holds when two widths are the same type; the network macro asserts it for a layer whose
+/// declared input width it cannot compare itself.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this layer's declared input width is not the width the layer before it produces",
+    label = "declared here"
+)]
+pub trait SameWidth<W> {}
+impl<W> SameWidth<W> for W {}
+
+/// Compiles only when `Declared` and `Produced` are the same width.
+#[doc(hidden)]
+pub fn same_width<Declared: SameWidth<Produced>, Produced>() {}

@@ -30,7 +30,11 @@ pub(crate) fn nn<T: Scalar>(
 ) {
     #[cfg(feature = "alloc")]
     if large(m, k, n) {
-        let (sa, sb, sc) = (Strides { row: k, col: 1 }, Strides { row: n, col: 1 }, Strides { row: n, col: 1 });
+        let (sa, sb, sc) = (
+            Strides { row: k, col: 1 },
+            Strides { row: n, col: 1 },
+            Strides { row: n, col: 1 },
+        );
         return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
     }
     rows_times_b((m, k, n), alpha, |i, p| a[i * k + p], b, beta, c);
@@ -47,7 +51,11 @@ pub(crate) fn tn<T: Scalar>(
 ) {
     #[cfg(feature = "alloc")]
     if large(m, k, n) {
-        let (sa, sb, sc) = (Strides { row: 1, col: m }, Strides { row: n, col: 1 }, Strides { row: n, col: 1 });
+        let (sa, sb, sc) = (
+            Strides { row: 1, col: m },
+            Strides { row: n, col: 1 },
+            Strides { row: n, col: 1 },
+        );
         return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
     }
     rows_times_b((m, k, n), alpha, |i, p| a[p * m + i], b, beta, c);
@@ -64,7 +72,11 @@ pub(crate) fn nt<T: Scalar>(
 ) {
     #[cfg(feature = "alloc")]
     if large(m, k, n) {
-        let (sa, sb, sc) = (Strides { row: k, col: 1 }, Strides { row: 1, col: k }, Strides { row: n, col: 1 });
+        let (sa, sb, sc) = (
+            Strides { row: k, col: 1 },
+            Strides { row: 1, col: k },
+            Strides { row: n, col: 1 },
+        );
         return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
     }
     if m == 0 || n == 0 {

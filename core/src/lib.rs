@@ -9,7 +9,7 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 #[cfg(feature = "alloc")]
@@ -22,6 +22,7 @@ pub mod init;
 pub mod layers;
 pub mod loss;
 mod matrix;
+mod network;
 pub mod optim;
 mod raw;
 mod scalar;
@@ -29,5 +30,12 @@ mod scalar;
 pub use error::{Error, InvalidHyperParameter};
 pub use init::Init;
 pub use matrix::Matrix;
+pub use network::{Evaluation, Network};
+pub use rand;
 pub use raw::Flat;
+
+#[doc(hidden)]
+pub use network::evaluate_in_batches;
+#[doc(hidden)]
+pub use raw::batch_array;
 pub use scalar::Scalar;

@@ -14,13 +14,15 @@ use generic_array::{ArrayLength, GenericArray};
 /// Layers and generated networks implement it; it gives them [`as_flat`](Flat::as_flat),
 /// [`zeroed`](Flat::zeroed) and (with `alloc`) [`zeroed_boxed`](Flat::zeroed_boxed).
 ///
+/// `T` is always `f32` or `f64`: the blocks are built from those two impls below.
+///
 /// # Safety
 /// An implementor must be `#[repr(C)]` or `#[repr(transparent)]` over fields that are all
 /// `Flat<T>` themselves (or be one of the impls below), with no padding, so that
 /// `size_of::<Self>() == LEN * size_of::<T>()`, its alignment is `T`'s, and all-zero bytes
 /// are a valid value. The size condition is also checked at compile time whenever a flat
 /// view is taken.
-pub unsafe trait Flat<T: Scalar>: Sized {
+pub unsafe trait Flat<T>: Sized {
     /// The number of scalars in the block.
     const LEN: usize;
 
@@ -61,8 +63,13 @@ pub unsafe trait Flat<T: Scalar>: Sized {
     fn zeroed_boxed() -> alloc::boxed::Box<Self> {
         const { assert_flat::<T, Self>() };
         let layout = core::alloc::Layout::new::<Self>();
+        // Never `Box::new(Self::zeroed())`: even an untaken branch reserves stack for `Self`
+        // in a debug build.
         if layout.size() == 0 {
-            return alloc::boxed::Box::new(Self::zeroed());
+            // SAFETY: a dangling, aligned pointer is a valid `Box` of a zero-sized type.
+            return unsafe {
+                alloc::boxed::Box::from_raw(core::ptr::NonNull::<Self>::dangling().as_ptr())
+            };
         }
         // SAFETY: the layout has a non-zero size; a null result is handled; the allocation
         // has `Self`'s layout and all-zero bytes are a valid `Self`, so `Box` may own it.
@@ -100,17 +107,20 @@ pub unsafe trait Flat<T: Scalar>: Sized {
     }
 }
 
-const fn assert_flat<T: Scalar, F: Flat<T>>() {
+const fn assert_flat<T, F: Flat<T>>() {
     assert!(
         size_of::<F>() == F::LEN * size_of::<T>() && align_of::<F>() <= align_of::<T>(),
         "a `Flat` type must be exactly LEN scalars"
     );
 }
 
-const fn assert_same_len<T: Scalar, A: Flat<T>, B: Flat<T>>() {
+const fn assert_same_len<T, A: Flat<T>, B: Flat<T>>() {
     assert_flat::<T, A>();
     assert_flat::<T, B>();
-    assert!(A::LEN == B::LEN, "`cast_ref` needs two blocks of the same length");
+    assert!(
+        A::LEN == B::LEN,
+        "`cast_ref` needs two blocks of the same length"
+    );
 }
 
 // SAFETY: a scalar is one scalar.
@@ -122,15 +132,15 @@ unsafe impl Flat<f64> for f64 {
     const LEN: usize = 1;
 }
 // SAFETY: arrays have no padding between elements, and each element is flat.
-unsafe impl<T: Scalar, A: Flat<T>, const N: usize> Flat<T> for [A; N] {
+unsafe impl<T, A: Flat<T>, const N: usize> Flat<T> for [A; N] {
     const LEN: usize = A::LEN * N;
 }
 // SAFETY: a `GenericArray<A, N>` is laid out as `[A; N]`.
-unsafe impl<T: Scalar, A: Flat<T>, N: ArrayLength> Flat<T> for GenericArray<A, N> {
+unsafe impl<T, A: Flat<T>, N: ArrayLength> Flat<T> for GenericArray<A, N> {
     const LEN: usize = A::LEN * N::USIZE;
 }
 // SAFETY: the empty block (e.g. the state of plain SGD) holds no scalars.
-unsafe impl<T: Scalar> Flat<T> for () {
+unsafe impl<T> Flat<T> for () {
     const LEN: usize = 0;
 }
 
@@ -213,4 +223,16 @@ pub(crate) fn matrixmultiply_gemm<T: Scalar>(
             unreachable!("Scalar is sealed to f32 and f64");
         }
     }
+}
+
+/// Views a native array of `B` values as the `GenericArray` that typed code takes.
+#[doc(hidden)]
+#[inline(always)]
+pub fn batch_array<A, const B: usize>(values: &[A; B]) -> &GenericArray<A, crate::dim::BatchDim<B>>
+where
+    typenum::Const<B>: crate::dim::Batch,
+{
+    const { assert!(<crate::dim::BatchDim<B> as typenum::Unsigned>::USIZE == B) };
+    // SAFETY: `GenericArray<A, N>` is laid out as `[A; N]`, and N equals B (checked above).
+    unsafe { &*(values as *const [A; B]).cast() }
 }

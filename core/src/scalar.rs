@@ -23,6 +23,7 @@ mod sealed {
 /// ```
 pub trait Scalar:
     sealed::Sealed
+    + crate::Flat<Self>
     + Copy
     + Default
     + PartialOrd
@@ -83,7 +84,7 @@ pub trait Scalar:
     /// Whether the value is NaN.
     #[allow(clippy::wrong_self_convention)]
     fn is_nan(self) -> bool {
-        self != self
+        self.partial_cmp(&self).is_none()
     }
 }
 

@@ -1,1 +1,22 @@
+//! The `network!` macro of typenet: parse → check → expand, one file each.
+//!
+//! Use it through the `typenet` crate, which documents it and re-exports what the generated
+//! code names (`::typenet::__private`).
 
+use proc_macro::TokenStream;
+
+mod check;
+mod expand;
+mod parse;
+
+/// Turns a declarative description of a network into plain structs whose shapes are types.
+/// See the `typenet` crate for the grammar and what is generated.
+#[proc_macro]
+pub fn network(input: TokenStream) -> TokenStream {
+    let net = syn::parse_macro_input!(input as parse::Network);
+    match check::network(&net) {
+        Ok(plan) => expand::network(&plan),
+        Err(errors) => expand::fallback(&net, errors),
+    }
+    .into()
+}

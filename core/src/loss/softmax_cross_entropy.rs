@@ -1,0 +1,140 @@
+//! Softmax cross-entropy over class-index labels, the loss of classifiers.
+
+use crate::{Error, Matrix, Scalar};
+use generic_array::{ArrayLength, GenericArray};
+
+/// Mean over the batch of −log softmax(zᵦ)[yᵦ] for logits `z` and class labels `y`, like
+/// PyTorch's `F.cross_entropy`. When `grad` is given it receives dL/dz =
+/// (softmax(z) − onehot(y)) / B.
+///
+/// Stable for large logits (each row is shifted by its maximum). A label outside `0..O` is
+/// an [`Error::LabelOutOfRange`], reported before anything is written.
+///
+/// ```
+/// use typenet_core::{loss::softmax_cross_entropy, Matrix, dim::{U1, U2}};
+/// let z = Matrix::<U1, U2, f64>::from_fn(|_, c| [0.0, 0.0][c]);
+/// let loss = softmax_cross_entropy(&z, &[1].into(), None).unwrap();
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
+/// assert!(softmax_cross_entropy(&z, &[2].into(), None).is_err());
+/// ```
+pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
+    logits: &Matrix<B, O, T>,
+    labels: &GenericArray<usize, B>,
+    mut grad: Option<&mut Matrix<B, O, T>>,
+) -> Result<T, Error> {
+    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= O::USIZE) {
+        return Err(Error::LabelOutOfRange {
+            index,
+            label,
+            classes: O::USIZE,
+        });
+    }
+    let inv_batch = T::ONE / T::from_usize(B::USIZE);
+    let mut total = T::ZERO;
+    for (b, (z, &label)) in logits.rows().iter().zip(labels.iter()).enumerate() {
+        let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
+        let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
+        let log_sum_exp = max + sum_exp.ln();
+        // −log softmax(z)[y] = logsumexp(z) − z[y]
+        total += log_sum_exp - z[label];
+        if let Some(grad) = grad.as_deref_mut() {
+            // dL/dzᵢ = (softmax(z)ᵢ − [i = y]) / B
+            for (i, (g, &v)) in grad.rows_mut()[b].iter_mut().zip(z.iter()).enumerate() {
+                let p = (v - max).exp() / sum_exp;
+                *g = (p - if i == label { T::ONE } else { T::ZERO }) * inv_batch;
+            }
+        }
+    }
+    Ok(total * inv_batch)
+}
+
+/// The index of each row's largest value (the first one on ties): a classifier's predictions.
+pub fn argmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
+    scores: &Matrix<B, O, T>,
+) -> GenericArray<usize, B> {
+    let mut out = GenericArray::<usize, B>::default();
+    for (o, row) in out.iter_mut().zip(scores.rows()) {
+        let mut best = 0;
+        for (i, &v) in row.iter().enumerate() {
+            if v > row[best] {
+                best = i;
+            }
+        }
+        *o = best;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::*;
+    use crate::gradcheck::GradCheck;
+    use crate::Flat;
+
+    fn logits() -> Matrix<U3, U4, f64> {
+        Matrix::from_fn(|r, c| {
+            [
+                [0.5, -1.0, 2.0, 0.1],
+                [1.5, 1.4, -0.3, 0.0],
+                [-2.0, 0.3, 0.9, 3.0],
+            ][r][c]
+        })
+    }
+
+    #[test]
+    fn matches_pytorch() {
+        // torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor([2, 0, 1])),
+        // float64.
+        let loss = softmax_cross_entropy(&logits(), &[2, 0, 1].into(), None).unwrap();
+        assert!((loss - 1.3539000326725719).abs() < 1e-12, "{loss}");
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let labels = [2, 0, 1].into();
+        let mut z = logits();
+        let mut grad = Matrix::zeros();
+        softmax_cross_entropy(&z, &labels, Some(&mut grad)).unwrap();
+        let report = GradCheck::F64
+            .run(&mut z, &grad, |z| {
+                softmax_cross_entropy(z, &labels, None).unwrap()
+            })
+            .unwrap();
+        assert_eq!(report.checked, 12);
+    }
+
+    #[test]
+    fn stable_for_huge_logits() {
+        let z = Matrix::<U2, U3, f32>::from_fn(|r, c| {
+            [[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0]][r][c]
+        });
+        let mut grad = Matrix::zeros();
+        let loss = softmax_cross_entropy(&z, &[0, 0].into(), Some(&mut grad)).unwrap();
+        // Row 0 is certain and right (0), row 1 certain and wrong by 2000: mean 1000.
+        assert_eq!(loss, 1000.0);
+        assert_eq!(grad.as_slice(), &[0.0, 0.0, 0.0, -0.5, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn out_of_range_label_is_an_error_and_writes_nothing() {
+        let mut grad = Matrix::<U3, U4, f64>::zeros();
+        grad.fill(7.0);
+        let err = softmax_cross_entropy(&logits(), &[1, 4, 0].into(), Some(&mut grad));
+        assert_eq!(
+            err,
+            Err(Error::LabelOutOfRange {
+                index: 1,
+                label: 4,
+                classes: 4
+            })
+        );
+        assert!(grad.as_flat().iter().all(|&g| g == 7.0));
+    }
+
+    #[test]
+    fn argmax_takes_the_first_of_ties() {
+        let z = Matrix::<U2, U3, f64>::from_fn(|r, c| [[0.0, 2.0, 2.0], [5.0, 1.0, -1.0]][r][c]);
+        assert_eq!(argmax(&z).as_slice(), &[1, 0]);
+    }
+}
