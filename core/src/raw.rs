@@ -5,6 +5,7 @@
 //! a block of scalars. [`Flat`] says so in the type system, which lets optimizers, gradient
 //! checks and (later) serializers treat any such block as one `&[T]`.
 
+#[cfg(feature = "alloc")]
 use crate::Scalar;
 use core::mem::{align_of, size_of};
 use generic_array::{ArrayLength, GenericArray};
@@ -145,6 +146,7 @@ unsafe impl<T> Flat<T> for () {
 }
 
 /// The strides of one GEMM operand: element (r, c) lives at `r * row + c * col`.
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Strides {
     pub row: usize,

@@ -173,7 +173,9 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
     // The width flowing into the next layer, and what produced it.
     let mut width = input.cloned();
     let mut producer = String::from("the input");
-    let mut last_was_dense = false;
+    // What the previous entry was: an activation may only follow a dense layer. After a
+    // layer with errors of its own, nothing more is said about the activation after it.
+    let mut before = Before::Input;
     for item in &net.items {
         let Item::Layer(layer) = item else { continue };
         match layer.kind.to_string().as_str() {
@@ -184,6 +186,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
                 );
                 let Some(mut dense) = dense_args(layer, field, errors) else {
                     width = None;
+                    before = Before::Broken;
                     continue;
                 };
                 if let (Some(declared), Some(before)) = (dense.input_to_assert.clone(), &width) {
@@ -203,7 +206,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
                 width = Some(dense.output.clone());
                 producer = format!("the layer before it, `{}`,", dense.field);
                 layers.push(dense);
-                last_was_dense = true;
+                before = Before::Dense;
             }
             name @ ("relu" | "tanh" | "sigmoid") => {
                 let activation = match name {
@@ -223,22 +226,32 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
                         format!("`{name}` takes no arguments"),
                     ));
                 }
-                match layers.last_mut() {
-                    Some(dense) if last_was_dense => dense.activation = Some(activation),
+                match (before, layers.last_mut()) {
+                    (Before::Dense, Some(dense)) => dense.activation = Some(activation),
+                    (Before::Broken, _) => {}
                     _ => errors.push(Error::new_spanned(
                         &layer.kind,
                         format!("`{name}` must follow a `dense` layer"),
                     )),
                 }
-                last_was_dense = false;
+                before = Before::Activation;
             }
             other => {
                 errors.push(unknown(&layer.kind, "layer", other, LAYERS));
                 width = None;
+                before = Before::Broken;
             }
         }
     }
     layers
+}
+
+#[derive(Clone, Copy)]
+enum Before {
+    Input,
+    Dense,
+    Activation,
+    Broken,
 }
 
 /// Reads `dense(out)`, `dense(in -> out)` and `init = NAME`.

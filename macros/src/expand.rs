@@ -62,6 +62,14 @@ pub fn network(plan: &Plan) -> TokenStream {
     let inits = plan.layers.iter().map(|l| init_expr(&p, l));
     let debug_lines = plan.layers.iter().map(|l| debug_line(&p, l));
 
+    let width_sum = sum(outs.iter().map(|o| quote!(<#o as #p::Unsigned>::USIZE)));
+    let param_len = sum(ins
+        .iter()
+        .zip(&outs)
+        .map(|(i, o)| quote!(<#p::Dense<#i, #o, T> as #p::Flat<T>>::LEN)));
+    let cache_len = sum(outs
+        .iter()
+        .map(|o| quote!(2 * <#p::Matrix<#p::BatchDim<B>, #o, T> as #p::Flat<T>>::LEN)));
     let forward_steps = forward_steps(&p, plan);
     let backward_steps = backward_steps(&p, plan);
     let batch = quote!(#p::Const<B>: #p::Batch);
@@ -121,60 +129,11 @@ pub fn network(plan: &Plan) -> TokenStream {
         Some(quote_spanned!(declared.span() => #p::same_width::<#d, #produced>();))
     });
 
-    quote! {
-        #(#attrs)*
-        #[repr(C)]
-        #vis struct #name<#(#decl,)* T: #p::Scalar = f32> #where_ {
-            #(
-                #[doc = #field_docs]
-                pub #fields: #p::Dense<#ins, #outs, T>,
-            )*
-        }
-
-        #[doc = #grads_doc]
-        #vis type #grads<#(#alias,)* T = f32> = #name<#(#use_,)* T>;
-
-        #[doc = #cache_doc]
-        #[repr(C)]
-        #vis struct #cache<#(#bare,)* const B: usize, T: #p::Scalar = f32>
-        where
-            #batch,
-            #where_preds
-        {
-            #(
-                #[doc = #cache_docs]
-                pub #fields: #p::Matrix<#batch_dim, #outs, T>,
-            )*
-            #(
-                #[doc = #grad_docs]
-                pub #grad_fields: #p::Matrix<#batch_dim, #outs, T>,
-            )*
-        }
-
-        // SAFETY: `repr(C)` over `Dense` fields, each a flat block of `T`; `Flat` checks at
-        // compile time that the sizes add up, so there is no padding.
-        unsafe impl<#(#impl_,)* T: #p::Scalar> #p::Flat<T> for #name<#(#use_,)* T> #where_ {
-            const LEN: usize = 0 #(+ <#p::Dense<#ins, #outs, T> as #p::Flat<T>>::LEN)*;
-        }
-
-        // SAFETY: `repr(C)` over matrices of `T`, each a flat block; checked as above.
-        unsafe impl<#(#impl_,)* const B: usize, T: #p::Scalar> #p::Flat<T> for #cache_of_b
-        where
-            #batch,
-            #where_preds
-        {
-            const LEN: usize = 0 #(+ 2 * <#p::Matrix<#batch_dim, #outs, T> as #p::Flat<T>>::LEN)*;
-        }
-
-        impl<#(#impl_,)* const B: usize, T: #p::Scalar> #cache_of_b
-        where
-            #batch,
-            #where_preds
-        {
-            /// The bytes this cache takes.
-            pub const BYTES: usize = ::core::mem::size_of::<Self>();
-        }
-
+    // Spanned at the network's name, so that rustc's "method defined here" notes under a
+    // type mismatch show one line, not the whole macro.
+    let methods = quote_spanned! {name.span()=>
+        // A network need not use every method it is given.
+        #[allow(dead_code)]
         impl<#(#impl_,)* T: #p::Scalar> #name<#(#use_,)* T> #where_ {
             /// The width of one input row.
             pub const INPUTS: usize = <#input_ty as #p::Unsigned>::USIZE;
@@ -190,7 +149,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             /// The bytes the cache for a batch of `batch` rows takes: each layer's output and
             /// its gradient.
             pub const fn cache_bytes(batch: usize) -> usize {
-                2 * batch * (0 #(+ <#outs as #p::Unsigned>::USIZE)*) * ::core::mem::size_of::<T>()
+                2 * batch * (#width_sum) * ::core::mem::size_of::<T>()
             }
 
             /// A network with fresh parameters (see [`init`](Self::init)), built on the stack;
@@ -352,6 +311,63 @@ pub fn network(plan: &Plan) -> TokenStream {
 
             #predict
         }
+    };
+
+    quote! {
+        #(#attrs)*
+        #[repr(C)]
+        #vis struct #name<#(#decl,)* T: #p::Scalar = f32> #where_ {
+            #(
+                #[doc = #field_docs]
+                pub #fields: #p::Dense<#ins, #outs, T>,
+            )*
+        }
+
+        #[doc = #grads_doc]
+        #vis type #grads<#(#alias,)* T = f32> = #name<#(#use_,)* T>;
+
+        #[doc = #cache_doc]
+        #[repr(C)]
+        #vis struct #cache<#(#bare,)* const B: usize, T: #p::Scalar = f32>
+        where
+            #batch,
+            #where_preds
+        {
+            #(
+                #[doc = #cache_docs]
+                pub #fields: #p::Matrix<#batch_dim, #outs, T>,
+            )*
+            #(
+                #[doc = #grad_docs]
+                pub #grad_fields: #p::Matrix<#batch_dim, #outs, T>,
+            )*
+        }
+
+        // SAFETY: `repr(C)` over `Dense` fields, each a flat block of `T`; `Flat` checks at
+        // compile time that the sizes add up, so there is no padding.
+        unsafe impl<#(#impl_,)* T: #p::Scalar> #p::Flat<T> for #name<#(#use_,)* T> #where_ {
+            const LEN: usize = #param_len;
+        }
+
+        // SAFETY: `repr(C)` over matrices of `T`, each a flat block; checked as above.
+        unsafe impl<#(#impl_,)* const B: usize, T: #p::Scalar> #p::Flat<T> for #cache_of_b
+        where
+            #batch,
+            #where_preds
+        {
+            const LEN: usize = #cache_len;
+        }
+
+        impl<#(#impl_,)* const B: usize, T: #p::Scalar> #cache_of_b
+        where
+            #batch,
+            #where_preds
+        {
+            /// The bytes this cache takes.
+            pub const BYTES: usize = ::core::mem::size_of::<Self>();
+        }
+
+        #methods
 
         impl<#(#impl_,)* T: #p::Scalar> #p::Network<T> for #name<#(#use_,)* T> #where_ {
             const INPUTS: usize = Self::INPUTS;
@@ -377,6 +393,12 @@ pub fn network(plan: &Plan) -> TokenStream {
             }
         }
     }
+}
+
+/// `a + b + …` (written without a leading `0 +`, which clippy flags in the user's crate).
+fn sum(terms: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let terms: Vec<_> = terms.collect();
+    quote!(#(#terms)+*)
 }
 
 /// The loss of `out` against `targets` for a batch of `batch` rows, writing its gradient

@@ -1,0 +1,19 @@
+use typenet::prelude::*;
+
+network! {
+    struct Net {
+        input: 4,
+        dense(3),
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {
+    let mut net = Net::<f32>::zeroed();
+    let mut cache = NetCache::<8>::zeroed();
+    let mut grads = Net::zeroed();
+    let mut sgd = Sgd::new(0.1).unwrap();
+    let x = [[0.0f32; 4]; 8];
+    let labels = [0usize; 4];
+    let _ = net.train_step(&x, &labels, &mut sgd, &mut cache, &mut grads);
+}

@@ -1,0 +1,10 @@
+use typenet::network;
+
+network! {
+    struct Net {
+        input: 64,
+        dense(10),
+    }
+}
+
+fn main() {}
