@@ -1,1 +1,115 @@
-fn main() {}
+//! One training step (forward, backward and an SGD update), f32, on one thread.
+//!
+//! - `digits_b32`: 64 → 128 relu → 10, softmax cross-entropy, batch 32.
+//! - `large_b256`: 1024 → 1024 relu → 1024 relu → 10, softmax cross-entropy, batch 256.
+//!
+//! Each iteration trains on the next of a few fixed batches of uniform random inputs with
+//! uniform random labels, with a learning rate small enough that the parameters stay finite
+//! (and far from subnormal) however many iterations criterion runs.
+//! `benches/pytorch_baseline.py` times the same steps in PyTorch.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use std::hint::black_box;
+use std::time::Duration;
+use typenet::prelude::*;
+
+network! {
+    /// Classifies 8×8 digits.
+    struct Digits {
+        input: 64,
+        hidden: dense(128), relu,
+        output: dense(10),
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// 2.1 million parameters: built on the heap.
+    struct Large {
+        input: 1024,
+        dense(1024), relu,
+        dense(1024), relu,
+        dense(10),
+        loss: softmax_cross_entropy,
+    }
+}
+
+/// The step cycles through this many batches, as a training loop cycles through a data set.
+const BATCHES: usize = 8;
+const CLASSES: usize = 10;
+const LEARNING_RATE: f32 = 1e-3;
+
+/// `BATCHES · B` rows of inputs uniform in [0, 1), and labels uniform over the classes.
+fn data<const W: usize, const B: usize>(seed: u64) -> (Vec<[f32; W]>, Vec<[usize; B]>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rows = (0..BATCHES * B)
+        .map(|_| core::array::from_fn(|_| rng.random::<f32>()))
+        .collect();
+    let labels = (0..BATCHES)
+        .map(|_| core::array::from_fn(|_| rng.random_range(0..CLASSES)))
+        .collect();
+    (rows, labels)
+}
+
+fn digits_b32(c: &mut Criterion) {
+    let (rows, labels) = data::<64, 32>(1);
+    let (xs, _) = rows.as_chunks::<32>();
+    let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
+    let mut cache = DigitsCache::<32>::zeroed();
+    let mut grads = Digits::<f32>::zeroed();
+    let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut step = 0;
+    c.bench_function("digits_b32", |b| {
+        b.iter(|| {
+            let k = step % BATCHES;
+            step += 1;
+            let loss = net
+                .train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
+                .expect("the loss stays finite");
+            black_box(loss)
+        })
+    });
+}
+
+fn large_b256(c: &mut Criterion) {
+    let (rows, labels) = data::<1024, 256>(3);
+    let (xs, _) = rows.as_chunks::<256>();
+    let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
+    let mut cache = LargeCache::<256>::zeroed_boxed();
+    let mut grads = Large::<f32>::zeroed_boxed();
+    let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut step = 0;
+    c.bench_function("large_b256", |b| {
+        b.iter(|| {
+            let k = step % BATCHES;
+            step += 1;
+            let loss = net
+                .train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
+                .expect("the loss stays finite");
+            black_box(loss)
+        })
+    });
+}
+
+criterion_group! {
+    name = small;
+    config = Criterion::default()
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = digits_b32
+}
+
+// About 20–40 ms a step: few samples of one or two iterations each.
+criterion_group! {
+    name = large;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10));
+    targets = large_b256
+}
+
+criterion_main!(small, large);
