@@ -3,7 +3,7 @@
 use crate::{Error, Matrix, Scalar};
 use generic_array::{ArrayLength, GenericArray};
 
-/// Mean over the batch of −log softmax(zᵦ)[yᵦ] for logits `z` and class labels `y`, like
+/// Mean over the batch of −log softmax(zᵦ)\[yᵦ\] for logits `z` and class labels `y`, like
 /// PyTorch's `F.cross_entropy`. When `grad` is given it receives dL/dz =
 /// (softmax(z) − onehot(y)) / B.
 ///
