@@ -34,9 +34,9 @@ pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
     for (b, (z, &label)) in logits.rows().iter().zip(labels.iter()).enumerate() {
         let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
         let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
-        let log_sum_exp = max + sum_exp.ln();
-        // −log softmax(z)[y] = logsumexp(z) − z[y]
-        total += log_sum_exp - z[label];
+        // −log softmax(z)[y] = logsumexp(z) − z[y] = (max − z[y]) + ln Σ exp(z − max), in that
+        // order so that large logits cancel before the small logarithm is added.
+        total += (max - z[label]) + sum_exp.ln();
         if let Some(grad) = grad.as_deref_mut() {
             // dL/dzᵢ = (softmax(z)ᵢ − [i = y]) / B
             for (i, (g, &v)) in grad.rows_mut()[b].iter_mut().zip(z.iter()).enumerate() {
