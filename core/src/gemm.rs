@@ -1,107 +1,55 @@
 //! Matrix products on row-major slices: a built-in kernel for small shapes and for builds
 //! without `alloc`, matrixmultiply for the rest.
 //!
-//! Each function computes `c ← alpha·op(a)·op(b) + beta·c` for an m×n `c`; with `beta` zero
-//! `c` is overwritten, as BLAS does.
+//! [`gemm`] computes `c ← alpha·a·b + beta·c` for an m×k `a`, a k×n `b` and a row-major
+//! m×n `c`, where `a` and `b` are read through strides, so a transposed operand costs
+//! nothing. With `beta` zero `c` is overwritten, as BLAS does.
 
+#[cfg(feature = "alloc")]
+use crate::raw::matrixmultiply_gemm;
 use crate::Scalar;
+
+/// The strides of one operand: element (r, c) lives at `r * row + c * col`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Strides {
+    pub row: usize,
+    pub col: usize,
+}
+
+impl Strides {
+    /// A row-major `rows`×`cols` matrix.
+    pub fn row_major(cols: usize) -> Self {
+        Strides { row: cols, col: 1 }
+    }
+    /// The transpose of a row-major matrix with `cols` columns.
+    pub fn transposed(cols: usize) -> Self {
+        Strides { row: 1, col: cols }
+    }
+}
 
 /// Below this many multiply-adds the built-in kernel beats matrixmultiply, whose packing
 /// costs a heap allocation per call (measured with `benches/gemm.rs`).
 #[cfg(feature = "alloc")]
 const SMALL: usize = 32 * 32 * 32;
 
-#[cfg(feature = "alloc")]
-fn large(m: usize, k: usize, n: usize) -> bool {
-    m * k * n >= SMALL
-}
-
-#[cfg(feature = "alloc")]
-use crate::raw::{matrixmultiply_gemm, Strides};
-
-/// `a`: m×k, `b`: k×n.
-pub(crate) fn nn<T: Scalar>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm<T: Scalar>(
     (m, k, n): (usize, usize, usize),
     alpha: T,
     a: &[T],
+    sa: Strides,
     b: &[T],
+    sb: Strides,
     beta: T,
     c: &mut [T],
 ) {
-    #[cfg(feature = "alloc")]
-    if large(m, k, n) {
-        let (sa, sb, sc) = (
-            Strides { row: k, col: 1 },
-            Strides { row: n, col: 1 },
-            Strides { row: n, col: 1 },
-        );
-        return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
-    }
-    rows_times_b((m, k, n), alpha, |i, p| a[i * k + p], b, beta, c);
-}
-
-/// `a`: k×m used as its transpose, `b`: k×n.
-pub(crate) fn tn<T: Scalar>(
-    (m, k, n): (usize, usize, usize),
-    alpha: T,
-    a: &[T],
-    b: &[T],
-    beta: T,
-    c: &mut [T],
-) {
-    #[cfg(feature = "alloc")]
-    if large(m, k, n) {
-        let (sa, sb, sc) = (
-            Strides { row: 1, col: m },
-            Strides { row: n, col: 1 },
-            Strides { row: n, col: 1 },
-        );
-        return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
-    }
-    rows_times_b((m, k, n), alpha, |i, p| a[p * m + i], b, beta, c);
-}
-
-/// `a`: m×k, `b`: n×k used as its transpose.
-pub(crate) fn nt<T: Scalar>(
-    (m, k, n): (usize, usize, usize),
-    alpha: T,
-    a: &[T],
-    b: &[T],
-    beta: T,
-    c: &mut [T],
-) {
-    #[cfg(feature = "alloc")]
-    if large(m, k, n) {
-        let (sa, sb, sc) = (
-            Strides { row: k, col: 1 },
-            Strides { row: 1, col: k },
-            Strides { row: n, col: 1 },
-        );
-        return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
-    }
     if m == 0 || n == 0 {
         return;
     }
-    for (a_row, c_row) in a.chunks_exact(k.max(1)).zip(c.chunks_exact_mut(n)).take(m) {
-        for (b_row, cij) in b.chunks_exact(k.max(1)).zip(c_row.iter_mut()) {
-            let d = alpha * dot(&a_row[..k], &b_row[..k]);
-            *cij = if beta == T::ZERO { d } else { beta * *cij + d };
-        }
-    }
-}
-
-/// Row i of `c` gets Σₚ a(i, p)·(row p of `b`): the inner loop runs along contiguous rows of
-/// `b` and `c`, which the compiler vectorizes.
-fn rows_times_b<T: Scalar>(
-    (m, k, n): (usize, usize, usize),
-    alpha: T,
-    a: impl Fn(usize, usize) -> T,
-    b: &[T],
-    beta: T,
-    c: &mut [T],
-) {
-    if n == 0 {
-        return;
+    #[cfg(feature = "alloc")]
+    if m * k * n >= SMALL {
+        let sc = Strides::row_major(n);
+        return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
     }
     for (i, c_row) in c.chunks_exact_mut(n).take(m).enumerate() {
         if beta == T::ZERO {
@@ -109,10 +57,24 @@ fn rows_times_b<T: Scalar>(
         } else if beta != T::ONE {
             c_row.iter_mut().for_each(|x| *x *= beta);
         }
-        for (p, b_row) in b.chunks_exact(n).take(k).enumerate() {
-            let aip = alpha * a(i, p);
-            for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
-                *cij += aip * bpj;
+        let a_at = |p: usize| a[i * sa.row + p * sa.col];
+        if sb.col == 1 {
+            // Row i of c gets Σₚ a(i, p)·(row p of b): the inner loop runs along contiguous
+            // rows of b and c, which the compiler vectorizes.
+            for p in 0..k {
+                let aip = alpha * a_at(p);
+                let b_row = &b[p * sb.row..][..n];
+                for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
+                    *cij += aip * bpj;
+                }
+            }
+        } else {
+            // b is transposed (the only other form `Matrix` asks for, with a row-major a):
+            // each element is a dot product of two contiguous rows.
+            debug_assert!(sa.col == 1 && sb.row == 1, "unsupported operand layout");
+            let a_row = &a[i * sa.row..][..k];
+            for (j, cij) in c_row.iter_mut().enumerate() {
+                *cij += alpha * dot(a_row, &b[j * sb.col..][..k]);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! `Matrix<R, C, T>`: a row-major matrix whose dimensions are typenum numbers, and the
 //! matrix products that forward and backward passes need.
 
-use crate::gemm;
+use crate::gemm::{gemm, Strides};
 use crate::{Flat, Scalar};
 use core::fmt;
 use core::ops::{Index, IndexMut};
@@ -99,14 +99,8 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<K, C, T>,
         beta: T,
     ) {
-        gemm::nn(
-            (R::USIZE, K::USIZE, C::USIZE),
-            alpha,
-            a.as_slice(),
-            b.as_slice(),
-            beta,
-            self.as_mut_slice(),
-        );
+        let (sa, sb) = (Strides::row_major(K::USIZE), Strides::row_major(C::USIZE));
+        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
     }
 
     /// `self ← alpha·a·bᵀ + beta·self` for `a`: R×K and `b`: C×K.
@@ -117,14 +111,8 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<C, K, T>,
         beta: T,
     ) {
-        gemm::nt(
-            (R::USIZE, K::USIZE, C::USIZE),
-            alpha,
-            a.as_slice(),
-            b.as_slice(),
-            beta,
-            self.as_mut_slice(),
-        );
+        let (sa, sb) = (Strides::row_major(K::USIZE), Strides::transposed(K::USIZE));
+        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
     }
 
     /// `self ← alpha·aᵀ·b + beta·self` for `a`: K×R and `b`: K×C.
@@ -135,14 +123,15 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<K, C, T>,
         beta: T,
     ) {
-        gemm::tn(
-            (R::USIZE, K::USIZE, C::USIZE),
-            alpha,
-            a.as_slice(),
-            b.as_slice(),
-            beta,
-            self.as_mut_slice(),
-        );
+        let (sa, sb) = (Strides::transposed(R::USIZE), Strides::row_major(C::USIZE));
+        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
+    }
+
+    /// The three forms above, once their operands' strides are known.
+    #[allow(clippy::too_many_arguments)]
+    fn product(&mut self, alpha: T, a: &[T], sa: Strides, b: &[T], sb: Strides, k: usize, beta: T) {
+        let shape = (R::USIZE, k, C::USIZE);
+        gemm(shape, alpha, a, sa, b, sb, beta, self.as_mut_slice());
     }
 
     /// `self · rhs`, as a new matrix.

@@ -6,7 +6,7 @@
 //! checks and (later) serializers treat any such block as one `&[T]`.
 
 #[cfg(feature = "alloc")]
-use crate::Scalar;
+use crate::{gemm::Strides, Scalar};
 use core::mem::{align_of, size_of};
 use generic_array::{ArrayLength, GenericArray};
 
@@ -143,14 +143,6 @@ unsafe impl<T, A: Flat<T>, N: ArrayLength> Flat<T> for GenericArray<A, N> {
 // SAFETY: the empty block (e.g. the state of plain SGD) holds no scalars.
 unsafe impl<T> Flat<T> for () {
     const LEN: usize = 0;
-}
-
-/// The strides of one GEMM operand: element (r, c) lives at `r * row + c * col`.
-#[cfg(feature = "alloc")]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Strides {
-    pub row: usize,
-    pub col: usize,
 }
 
 /// `c ← alpha·a·b + beta·c` for an m×k `a` and a k×n `b` through matrixmultiply, which
