@@ -27,10 +27,16 @@ impl Strides {
     }
 }
 
-/// Below this many multiply-adds the built-in kernel beats matrixmultiply, whose packing
-/// costs a heap allocation per call (measured with `benches/gemm.rs`).
+/// Whether matrixmultiply is the faster kernel for this product (measured with
+/// `benches/gemm.rs`, see BENCHMARKS.md). Its packing costs a heap allocation per call and it
+/// computes in 16×16 tiles, so the built-in kernel wins on tiny products and on results of a
+/// few rows when `a` is row-major (the forward pass and input gradient of a small batch);
+/// matrixmultiply wins everywhere else, weight gradients included.
 #[cfg(feature = "alloc")]
-const SMALL: usize = 32 * 32 * 32;
+fn matrixmultiply_is_faster((m, k, n): (usize, usize, usize), sa: Strides) -> bool {
+    let few_rows = m <= 4 && sa.col == 1;
+    m * k * n >= 8 * 8 * 8 && !few_rows
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm<T: Scalar>(
@@ -46,36 +52,77 @@ pub(crate) fn gemm<T: Scalar>(
     if m == 0 || n == 0 {
         return;
     }
+    if k == 0 {
+        return c
+            .chunks_exact_mut(n)
+            .take(m)
+            .for_each(|c_row| scale(c_row, beta));
+    }
     #[cfg(feature = "alloc")]
-    if m * k * n >= SMALL {
+    if matrixmultiply_is_faster((m, k, n), sa) {
         let sc = Strides::row_major(n);
         return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
     }
+    if sb.col == 1 {
+        rows_times_b((m, k, n), alpha, a, sa, b, sb.row, beta, c);
+    } else {
+        // b is transposed: the only other form `Matrix` asks for, always with a row-major a.
+        debug_assert!(sa.col == 1 && sb.row == 1, "unsupported operand layout");
+        rows_dot_rows((m, k, n), alpha, a, sa.row, b, sb.col, beta, c);
+    }
+}
+
+/// `c ← beta·c`, where zero overwrites.
+#[inline(always)]
+fn scale<T: Scalar>(c_row: &mut [T], beta: T) {
+    if beta == T::ZERO {
+        c_row.fill(T::ZERO);
+    } else if beta != T::ONE {
+        c_row.iter_mut().for_each(|x| *x *= beta);
+    }
+}
+
+/// Row i of c gets Σₚ a(i, p)·(row p of b), for a b whose rows are contiguous (`b_row`
+/// apart): the inner loop runs along rows of b and c, which the compiler vectorizes.
+#[allow(clippy::too_many_arguments)]
+fn rows_times_b<T: Scalar>(
+    (m, k, n): (usize, usize, usize),
+    alpha: T,
+    a: &[T],
+    sa: Strides,
+    b: &[T],
+    b_row: usize,
+    beta: T,
+    c: &mut [T],
+) {
     for (i, c_row) in c.chunks_exact_mut(n).take(m).enumerate() {
-        if beta == T::ZERO {
-            c_row.fill(T::ZERO);
-        } else if beta != T::ONE {
-            c_row.iter_mut().for_each(|x| *x *= beta);
+        scale(c_row, beta);
+        for (p, b_row) in b.chunks_exact(b_row).take(k).enumerate() {
+            let aip = alpha * a[i * sa.row + p * sa.col];
+            for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
+                *cij += aip * bpj;
+            }
         }
-        let a_at = |p: usize| a[i * sa.row + p * sa.col];
-        if sb.col == 1 {
-            // Row i of c gets Σₚ a(i, p)·(row p of b): the inner loop runs along contiguous
-            // rows of b and c, which the compiler vectorizes.
-            for p in 0..k {
-                let aip = alpha * a_at(p);
-                let b_row = &b[p * sb.row..][..n];
-                for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
-                    *cij += aip * bpj;
-                }
-            }
-        } else {
-            // b is transposed (the only other form `Matrix` asks for, with a row-major a):
-            // each element is a dot product of two contiguous rows.
-            debug_assert!(sa.col == 1 && sb.row == 1, "unsupported operand layout");
-            let a_row = &a[i * sa.row..][..k];
-            for (j, cij) in c_row.iter_mut().enumerate() {
-                *cij += alpha * dot(a_row, &b[j * sb.col..][..k]);
-            }
+    }
+}
+
+/// c(i, j) gets the dot product of row i of a and row j of a b stored transposed (rows
+/// `a_row` and `b_row` apart), both contiguous.
+#[allow(clippy::too_many_arguments)]
+fn rows_dot_rows<T: Scalar>(
+    (m, k, n): (usize, usize, usize),
+    alpha: T,
+    a: &[T],
+    a_row: usize,
+    b: &[T],
+    b_row: usize,
+    beta: T,
+    c: &mut [T],
+) {
+    for (a_row, c_row) in a.chunks_exact(a_row).zip(c.chunks_exact_mut(n)).take(m) {
+        for (b_row, cij) in b.chunks_exact(b_row).zip(c_row.iter_mut()) {
+            let d = alpha * dot(&a_row[..k], &b_row[..k]);
+            *cij = if beta == T::ZERO { d } else { beta * *cij + d };
         }
     }
 }

@@ -29,10 +29,11 @@ pub fn network(plan: &Plan) -> TokenStream {
 
     let input_ty = width_type(&plan.input);
     let input_row = row_type(&plan.input);
-    let last = plan
-        .layers
-        .last()
-        .expect("checked: at least one dense layer");
+    let Some(last) = plan.layers.last() else {
+        // `check` rejects a network without layers; this only keeps expansion total.
+        return syn::Error::new(net.close, "a network needs at least one `dense` layer")
+            .into_compile_error();
+    };
     let output_ty = width_type(&last.output);
     let output_row = row_type(&last.output);
     let last_field = &last.field;
@@ -55,10 +56,12 @@ pub fn network(plan: &Plan) -> TokenStream {
         .layers
         .iter()
         .map(|l| format!("The output of `{}`.", l.field));
-    let grad_docs = plan
-        .layers
-        .iter()
-        .map(|l| format!("dL/d of the output of `{}`.", l.field));
+    let grad_docs = plan.layers.iter().map(|l| {
+        format!(
+            "The gradient of the loss with respect to the output of `{}`.",
+            l.field
+        )
+    });
     let inits = plan.layers.iter().map(|l| init_expr(&p, l));
     let debug_lines = plan.layers.iter().map(|l| debug_line(&p, l));
 
