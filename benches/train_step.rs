@@ -53,6 +53,17 @@ fn data<const W: usize, const B: usize>(seed: u64) -> (Vec<[f32; W]>, Vec<[usize
     (rows, labels)
 }
 
+/// Times `step` on batch 0, 1, …, `BATCHES − 1`, 0, … as criterion calls it.
+fn bench_cycling(c: &mut Criterion, name: &str, mut step: impl FnMut(usize) -> f32) {
+    let mut calls = 0;
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            calls += 1;
+            black_box(step(calls % BATCHES))
+        })
+    });
+}
+
 fn digits_b32(c: &mut Criterion) {
     let (rows, labels) = data::<64, 32>(1);
     let (xs, _) = rows.as_chunks::<32>();
@@ -60,16 +71,9 @@ fn digits_b32(c: &mut Criterion) {
     let mut cache = DigitsCache::<32>::zeroed();
     let mut grads = Digits::<f32>::zeroed();
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
-    let mut step = 0;
-    c.bench_function("digits_b32", |b| {
-        b.iter(|| {
-            let k = step % BATCHES;
-            step += 1;
-            let loss = net
-                .train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
-                .expect("the loss stays finite");
-            black_box(loss)
-        })
+    bench_cycling(c, "digits_b32", |k| {
+        net.train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
+            .expect("the loss stays finite")
     });
 }
 
@@ -80,16 +84,9 @@ fn large_b256(c: &mut Criterion) {
     let mut cache = LargeCache::<256>::zeroed_boxed();
     let mut grads = Large::<f32>::zeroed_boxed();
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
-    let mut step = 0;
-    c.bench_function("large_b256", |b| {
-        b.iter(|| {
-            let k = step % BATCHES;
-            step += 1;
-            let loss = net
-                .train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
-                .expect("the loss stays finite");
-            black_box(loss)
-        })
+    bench_cycling(c, "large_b256", |k| {
+        net.train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
+            .expect("the loss stays finite")
     });
 }
 
