@@ -53,6 +53,7 @@ const LOSSES: &[&str] = &["softmax_cross_entropy", "mean_squared_error"];
 /// Checks `net`, returning its plan or every error found.
 pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     let mut errors = Errors::default();
+    no_derives(net, &mut errors);
     generics_are_widths(net, &mut errors);
     let input = input_comes_first(net, &mut errors);
     let loss = loss_comes_last(net, &mut errors);
@@ -89,6 +90,17 @@ impl Errors {
     }
     fn finish(&mut self) -> Result<(), Error> {
         self.0.take().map_or(Ok(()), Err)
+    }
+}
+
+// Rule: no `#[derive]`: the macro implements `Clone` and `Debug` itself, and the other
+// derivable traits make no sense for a block of parameters.
+fn no_derives(net: &Network, errors: &mut Errors) {
+    for attr in net.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        errors.push(Error::new_spanned(
+            attr,
+            "`network!` implements `Clone` and `Debug` itself; remove this `#[derive]`",
+        ));
     }
 }
 
