@@ -28,17 +28,12 @@ pub enum Init {
 impl Init {
     /// The standard deviation of the weights this initializer draws.
     pub fn std_dev(self, d_in: usize, d_out: usize) -> f64 {
-        let (d_in, d_out) = (d_in as f64, d_out as f64);
-        match self {
-            Init::LeCun => libm::sqrt(1.0 / d_in),
-            Init::He => libm::sqrt(2.0 / d_in),
+        match (self, self.uniform_bound(d_in, d_out)) {
             // The variance of U(−a, a) is a²/3.
-            Init::Xavier | Init::XavierSigmoid => {
-                self.uniform_bound(d_in as usize, d_out as usize)
-                    .unwrap_or(0.0)
-                    / libm::sqrt(3.0)
-            }
-            Init::Zeros => 0.0,
+            (_, Some(a)) => a / libm::sqrt(3.0),
+            (Init::LeCun, _) => libm::sqrt(1.0 / d_in as f64),
+            (Init::He, _) => libm::sqrt(2.0 / d_in as f64),
+            _ => 0.0,
         }
     }
 
