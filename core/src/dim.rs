@@ -12,17 +12,23 @@ pub use typenum::{Const, ToUInt, UInt, UTerm, Unsigned, B0, B1, U};
 ///
 /// Implemented for `Const<B>` with `B` from 0 to 1024 and for larger powers of two, the
 /// values typenum maps. Generated networks take batches as `[[T; W]; B]` with
-/// `where Const<B>: Batch`.
+/// `where Const<B>: Batch`; any other size is a compile error that names it.
 ///
 /// ```
 /// use typenet_core::dim::{Batch, BatchDim, Unsigned};
 /// assert_eq!(<BatchDim<32> as Unsigned>::USIZE, 32);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "a batch of `{Self}` rows is not supported: a batch size is a number from 1 to 1024, or a power of two above",
+    label = "this batch size",
+    note = "pick a batch size typenet can map to a type, e.g. 1000 or 2048"
+)]
 pub trait Batch {
     /// The typenum number equal to the batch size.
     type Dim: ArrayLength;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const B: usize> Batch for Const<B>
 where
     Const<B>: ToUInt,

@@ -29,6 +29,15 @@ pub enum Error {
         /// The second list's length.
         right: usize,
     },
+    /// A tensor name that the network does not have.
+    UnknownTensor,
+    /// A tensor given with a number of values that is not its shape's.
+    TensorLength {
+        /// The tensor, with its name and shape.
+        tensor: crate::tensors::TensorInfo,
+        /// How many values were given.
+        found: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -45,6 +54,13 @@ impl fmt::Display for Error {
             Error::LengthMismatch { what, left, right } => {
                 write!(f, "{what} differ in length: {left} against {right}")
             }
+            Error::UnknownTensor => f.write_str("the network has no tensor of that name"),
+            Error::TensorLength { tensor, found } => write!(
+                f,
+                "tensor `{tensor}` has shape {} ({} values), but {found} values were given",
+                tensor.shape,
+                tensor.shape.len()
+            ),
         }
     }
 }

@@ -81,35 +81,69 @@ impl GradCheck {
         analytic: &P,
         mut loss: impl FnMut(&P) -> T,
     ) -> Result<GradReport, GradientMismatch> {
-        let h = T::from_f64(self.step);
+        self.run_in(point, |p| p, analytic, |p| loss(p))
+    }
+}
+
+impl GradCheck {
+    /// [`run`](GradCheck::run) on a part of a larger value: `part` picks the block to
+    /// perturb out of `whole` (a network's parameters), and `loss` sees all of `whole`
+    /// (mutably, so that it can run a training forward pass).
+    pub fn run_in<T: Scalar, W, P: Flat<T>>(
+        &self,
+        whole: &mut W,
+        part: impl Fn(&mut W) -> &mut P,
+        analytic: &P,
+        mut loss: impl FnMut(&mut W) -> T,
+    ) -> Result<GradReport, GradientMismatch> {
         let mut report = GradReport {
             checked: 0,
             max_relative_error: 0.0,
         };
         for (index, &a) in analytic.as_flat().iter().enumerate() {
-            let original = point.as_flat()[index];
-            point.as_flat_mut()[index] = original + h;
-            let up = loss(point);
-            point.as_flat_mut()[index] = original - h;
-            let down = loss(point);
-            point.as_flat_mut()[index] = original;
-
-            let numeric = (up.to_f64() - down.to_f64()) / (2.0 * self.step);
-            let analytic = a.to_f64();
-            let scale = analytic.abs().max(numeric.abs()).max(1e-3);
-            let relative = (analytic - numeric).abs() / scale;
-            if relative.is_nan() || relative > self.tolerance {
-                return Err(GradientMismatch {
-                    index,
-                    analytic,
-                    numeric,
-                    tolerance: self.tolerance,
-                });
-            }
-            report.checked += 1;
-            report.max_relative_error = report.max_relative_error.max(relative);
+            let numeric = self.central_difference(whole, &part, index, &mut loss);
+            self.compare(index, a.to_f64(), numeric, &mut report)?;
         }
         Ok(report)
+    }
+
+    fn central_difference<T: Scalar, W, P: Flat<T>>(
+        &self,
+        whole: &mut W,
+        part: &impl Fn(&mut W) -> &mut P,
+        index: usize,
+        loss: &mut impl FnMut(&mut W) -> T,
+    ) -> f64 {
+        let h = T::from_f64(self.step);
+        let original = part(whole).as_flat()[index];
+        part(whole).as_flat_mut()[index] = original + h;
+        let up = loss(whole);
+        part(whole).as_flat_mut()[index] = original - h;
+        let down = loss(whole);
+        part(whole).as_flat_mut()[index] = original;
+        (up.to_f64() - down.to_f64()) / (2.0 * self.step)
+    }
+
+    fn compare(
+        &self,
+        index: usize,
+        analytic: f64,
+        numeric: f64,
+        report: &mut GradReport,
+    ) -> Result<(), GradientMismatch> {
+        let scale = analytic.abs().max(numeric.abs()).max(1e-3);
+        let relative = (analytic - numeric).abs() / scale;
+        if relative.is_nan() || relative > self.tolerance {
+            return Err(GradientMismatch {
+                index,
+                analytic,
+                numeric,
+                tolerance: self.tolerance,
+            });
+        }
+        report.checked += 1;
+        report.max_relative_error = report.max_relative_error.max(relative);
+        Ok(())
     }
 }
 

@@ -1,11 +1,17 @@
-//! The run-time half of typenet: shaped matrices, layers, losses, initializers, optimizers
-//! and data utilities. The `network!` macro of the `typenet` crate generates code against it.
+//! The run-time half of typenet: shaped matrices, layers, losses, initializers, optimizers,
+//! modes, named tensors and data utilities. The `network!` macro of the `typenet` crate
+//! generates code against it; everything a network *does* is written here.
 //!
 //! `#![no_std]` first: without features it needs neither `std` nor a heap. The `alloc`
 //! feature adds boxed construction of large blocks, data sets, and matrixmultiply for large
 //! products; `std` (the default) adds file loading and the platform's math library.
+//!
+//! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
+//! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
+//! GEMM library).
 #![no_std]
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -16,26 +22,29 @@ extern crate std;
 pub mod data;
 pub mod dim;
 pub mod error;
+pub mod flat;
 mod gemm;
 pub mod gradcheck;
 pub mod init;
 pub mod layers;
 pub mod loss;
 mod matrix;
+pub mod mode;
 mod network;
 pub mod optim;
-mod raw;
 mod scalar;
+pub mod tensors;
 
 pub use error::{Error, InvalidHyperParameter};
+pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;
-pub use network::{Evaluation, Network};
+pub use network::{evaluate_in_batches, CacheOf, Evaluation, InputOf, Network, OutputOf, ParamsOf};
 pub use rand;
-pub use raw::Flat;
+pub use scalar::Scalar;
 
 #[doc(hidden)]
-pub use network::evaluate_in_batches;
+pub use flat::batch_array;
 #[doc(hidden)]
-pub use raw::batch_array;
-pub use scalar::Scalar;
+#[cfg(feature = "alloc")]
+pub use scalar::GemmKernel;

@@ -1,41 +1,37 @@
 //! `Matrix<R, C, T>`: a row-major matrix whose dimensions are typenum numbers, and the
 //! matrix products that forward and backward passes need.
 
-use crate::gemm::{gemm, Strides};
+use crate::gemm::{gemm, Operand, Strides};
 use crate::{Flat, Scalar};
 use core::fmt;
 use core::ops::{Index, IndexMut};
 use generic_array::{ArrayLength, GenericArray};
 
-/// A row-major `R`×`C` matrix of `T`, stored inline as `R` rows of `C` scalars.
-///
-/// Products only compile when their inner dimensions agree:
-///
-/// ```
-/// use typenet_core::{Matrix, dim::{U2, U3, U4}};
-/// let a = Matrix::<U2, U3, f64>::from_fn(|r, c| (r + c) as f64);
-/// let b = Matrix::<U3, U4, f64>::from_fn(|r, c| (r * c) as f64);
-/// let ab: Matrix<U2, U4, f64> = a.matmul(&b);
-/// assert_eq!(ab[(1, 3)], 1.0 * 0.0 + 2.0 * 3.0 + 3.0 * 6.0);
-/// ```
-///
-/// ```compile_fail
-/// use typenet_core::{Matrix, dim::{U2, U3, U4}};
-/// let a = Matrix::<U2, U3, f64>::zeros();
-/// let b = Matrix::<U4, U2, f64>::zeros();
-/// let _ = a.matmul(&b); // 2×3 times 4×2: the inner dimensions differ
-/// ```
-///
-/// # Type parameters
-/// `R` rows, `C` columns, `T` the scalar (`f32` by default).
-#[repr(transparent)]
-pub struct Matrix<R: ArrayLength, C: ArrayLength, T = f32> {
-    rows: GenericArray<GenericArray<T, C>, R>,
-}
-
-// SAFETY: `repr(transparent)` over a `GenericArray` of flat rows.
-unsafe impl<R: ArrayLength, C: ArrayLength, T: Scalar> Flat<T> for Matrix<R, C, T> {
-    const LEN: usize = R::USIZE * C::USIZE;
+crate::flat_struct! {
+    /// A row-major `R`×`C` matrix of `T`, stored inline as `R` rows of `C` scalars.
+    ///
+    /// Products only compile when their inner dimensions agree:
+    ///
+    /// ```
+    /// use typenet_core::{Matrix, dim::{U2, U3, U4}};
+    /// let a = Matrix::<U2, U3, f64>::from_fn(|r, c| (r + c) as f64);
+    /// let b = Matrix::<U3, U4, f64>::from_fn(|r, c| (r * c) as f64);
+    /// let ab: Matrix<U2, U4, f64> = a.matmul(&b);
+    /// assert_eq!(ab[(1, 3)], 1.0 * 0.0 + 2.0 * 3.0 + 3.0 * 6.0);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use typenet_core::{Matrix, dim::{U2, U3, U4}};
+    /// let a = Matrix::<U2, U3, f64>::zeros();
+    /// let b = Matrix::<U4, U2, f64>::zeros();
+    /// let _ = a.matmul(&b); // 2×3 times 4×2: the inner dimensions differ
+    /// ```
+    ///
+    /// # Type parameters
+    /// `R` rows, `C` columns, `T` the scalar (`f32` by default).
+    pub struct Matrix[R: ArrayLength, C: ArrayLength, T = f32][R: ArrayLength, C: ArrayLength, T: Scalar][R, C, T] (T, (R, C)) {
+        rows: GenericArray<GenericArray<T, C>, R>,
+    }
 }
 
 impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
@@ -99,8 +95,15 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<K, C, T>,
         beta: T,
     ) {
-        let (sa, sb) = (Strides::row_major(K::USIZE), Strides::row_major(C::USIZE));
-        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
+        let a = Operand {
+            data: a.as_slice(),
+            strides: Strides::row_major(K::USIZE),
+        };
+        let b = Operand {
+            data: b.as_slice(),
+            strides: Strides::row_major(C::USIZE),
+        };
+        self.product(alpha, a, b, K::USIZE, beta);
     }
 
     /// `self ← alpha·a·bᵀ + beta·self` for `a`: R×K and `b`: C×K.
@@ -111,8 +114,15 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<C, K, T>,
         beta: T,
     ) {
-        let (sa, sb) = (Strides::row_major(K::USIZE), Strides::transposed(K::USIZE));
-        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
+        let a = Operand {
+            data: a.as_slice(),
+            strides: Strides::row_major(K::USIZE),
+        };
+        let b = Operand {
+            data: b.as_slice(),
+            strides: Strides::transposed(K::USIZE),
+        };
+        self.product(alpha, a, b, K::USIZE, beta);
     }
 
     /// `self ← alpha·aᵀ·b + beta·self` for `a`: K×R and `b`: K×C.
@@ -123,15 +133,21 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> Matrix<R, C, T> {
         b: &Matrix<K, C, T>,
         beta: T,
     ) {
-        let (sa, sb) = (Strides::transposed(R::USIZE), Strides::row_major(C::USIZE));
-        self.product(alpha, a.as_slice(), sa, b.as_slice(), sb, K::USIZE, beta);
+        let a = Operand {
+            data: a.as_slice(),
+            strides: Strides::transposed(R::USIZE),
+        };
+        let b = Operand {
+            data: b.as_slice(),
+            strides: Strides::row_major(C::USIZE),
+        };
+        self.product(alpha, a, b, K::USIZE, beta);
     }
 
     /// The three forms above, once their operands' strides are known.
-    #[allow(clippy::too_many_arguments)]
-    fn product(&mut self, alpha: T, a: &[T], sa: Strides, b: &[T], sb: Strides, k: usize, beta: T) {
+    fn product(&mut self, alpha: T, a: Operand<'_, T>, b: Operand<'_, T>, k: usize, beta: T) {
         let shape = (R::USIZE, k, C::USIZE);
-        gemm(shape, alpha, a, sa, b, sb, beta, self.as_mut_slice());
+        gemm(shape, alpha, a, b, beta, self.as_mut_slice());
     }
 
     /// `self · rhs`, as a new matrix.
@@ -172,6 +188,7 @@ impl<R: ArrayLength, C: ArrayLength, T: Scalar> IndexMut<(usize, usize)> for Mat
 impl<R: ArrayLength, C: ArrayLength, T: Scalar> Clone for Matrix<R, C, T> {
     fn clone(&self) -> Self {
         Self {
+            __marker: crate::flat::Marker::NEW,
             rows: self.rows.clone(),
         }
     }

@@ -13,7 +13,7 @@ mod sealed {
 
 /// A floating-point element type: `f32` or `f64`.
 ///
-/// The trait is sealed: [`Flat`](crate::Flat) relies on every scalar being a plain float
+/// The trait is sealed: [`Flat`](crate::Flat) and the matrix products rely on every scalar being a plain float
 /// whose all-zero bit pattern is `0.0`.
 ///
 /// ```
@@ -50,6 +50,10 @@ pub trait Scalar:
     const ONE: Self;
     /// The type's name, for messages: `"f32"` or `"f64"`.
     const NAME: &'static str;
+    /// matrixmultiply's kernel for this type: `sgemm` or `dgemm`.
+    #[doc(hidden)]
+    #[cfg(feature = "alloc")]
+    const MATRIXMULTIPLY: GemmKernel<Self>;
 
     /// Converts from `f64`, rounding to the nearest value.
     fn from_f64(x: f64) -> Self;
@@ -88,12 +92,35 @@ pub trait Scalar:
     }
 }
 
+/// The signature of matrixmultiply's `sgemm` and `dgemm`: m, k, n, alpha, a with its row and
+/// column strides, b with its strides, beta, c with its strides.
+#[doc(hidden)]
+#[cfg(feature = "alloc")]
+pub type GemmKernel<T> = unsafe fn(
+    usize,
+    usize,
+    usize,
+    T,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    *mut T,
+    isize,
+    isize,
+);
+
 macro_rules! impl_scalar {
-    ($t:ident, $exp:path, $ln:path, $sqrt:path, $tanh:path) => {
+    ($t:ident, $gemm:ident, $exp:path, $ln:path, $sqrt:path, $tanh:path) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAME: &'static str = stringify!($t);
+            #[cfg(feature = "alloc")]
+            const MATRIXMULTIPLY: GemmKernel<Self> = matrixmultiply::$gemm;
 
             #[inline]
             fn from_f64(x: f64) -> Self {
@@ -144,8 +171,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, libm::expf, libm::logf, libm::sqrtf, libm::tanhf);
-impl_scalar!(f64, libm::exp, libm::log, libm::sqrt, libm::tanh);
+impl_scalar!(f32, sgemm, libm::expf, libm::logf, libm::sqrtf, libm::tanhf);
+impl_scalar!(f64, dgemm, libm::exp, libm::log, libm::sqrt, libm::tanh);
 
 #[cfg(test)]
 mod tests {

@@ -1,61 +1,116 @@
 //! Dense (fully connected) layer: y = x·Wᵀ + b.
 
-use crate::{Flat, Init, Matrix, Scalar};
+use super::{Backward, Forward, Layer};
+use crate::mode::Mode;
+use crate::tensors::{Role, Shape, TensorInfo, Tensors};
+use crate::{Init, Matrix, Scalar};
+use core::fmt;
+use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 use rand::Rng;
 
-/// A fully connected layer, y = x·Wᵀ + b, with the weight stored as `[out, in]` like
-/// PyTorch's `nn.Linear`, so weights can be exchanged without transposing.
+/// A fully connected layer, y = x·Wᵀ + b, as `dense(out)` or `dense(in -> out)` in
+/// `network!`. The weight is stored `[out, in]` like PyTorch's `nn.Linear`, so weights are
+/// exchanged without transposing. The configuration is the weights' initializer.
 ///
 /// # Type parameters
-/// `I` inputs, `O` outputs (typenum numbers), `T` the scalar.
+/// `I` inputs, `O` outputs (typenum numbers).
 ///
 /// ```
-/// use typenet_core::{layers::Dense, Flat, Matrix, dim::{U1, U2, U3}};
-/// let mut layer = Dense::<U2, U3, f64>::zeroed();
-/// layer.weight = Matrix::from_fn(|o, i| [[1., 2.], [3., 4.], [5., 6.]][o][i]);
-/// layer.bias.copy_from_slice(&[0.5, -1.0, 2.0]);
+/// use typenet_core::layers::{Dense, DenseParams, Forward, Layer};
+/// use typenet_core::{mode::Eval, Flat, Init, Matrix, dim::{U1, U2, U3}};
+/// let layer = Dense::<U2, U3>::new(Init::LeCun);
+/// let mut params = DenseParams::<U2, U3, f64>::zeroed();
+/// params.weight = Matrix::from_fn(|o, i| [[1., 2.], [3., 4.], [5., 6.]][o][i]);
+/// params.bias.copy_from_slice(&[0.5, -1.0, 2.0]);
 /// let x = Matrix::<U1, U2, f64>::from_fn(|_, i| [1., -1.][i]);
-/// let mut y = Matrix::<U1, U3, f64>::zeros();
-/// layer.forward(&x, &mut y);
+/// let mut y = Matrix::zeros();
+/// let io = Forward { params: &params, buffers: &[], x: &x, y: &mut y, cache: &mut [] };
+/// layer.forward(io, &mut Eval);
 /// assert_eq!(y.as_slice(), &[-0.5, -2.0, 1.0]);
 /// ```
-#[repr(C)]
-pub struct Dense<I: ArrayLength, O: ArrayLength, T = f32> {
-    /// W, `O`×`I`.
-    pub weight: Matrix<O, I, T>,
-    /// b, `O` values.
-    pub bias: GenericArray<T, O>,
+pub struct Dense<I, O> {
+    /// How the weights are drawn.
+    pub init: Init,
+    widths: PhantomData<(I, O)>,
 }
 
-// SAFETY: `repr(C)` over two flat fields whose sizes are multiples of `T`'s, so no padding.
-unsafe impl<I: ArrayLength, O: ArrayLength, T: Scalar> Flat<T> for Dense<I, O, T> {
-    const LEN: usize = O::USIZE * I::USIZE + O::USIZE;
-}
-
-impl<I: ArrayLength, O: ArrayLength, T: Scalar> Dense<I, O, T> {
-    /// The number of parameters: weights and biases.
-    pub const PARAMETERS: usize = <Self as Flat<T>>::LEN;
-
-    /// y = x·Wᵀ + b for a batch of `B` rows.
-    pub fn forward<B: ArrayLength>(&self, x: &Matrix<B, I, T>, y: &mut Matrix<B, O, T>) {
-        for row in y.rows_mut() {
-            row.copy_from_slice(&self.bias);
+impl<I, O> Dense<I, O> {
+    /// A dense layer whose weights are drawn with `init`.
+    pub const fn new(init: Init) -> Self {
+        Dense {
+            init,
+            widths: PhantomData,
         }
-        y.gemm_nt(T::ONE, x, &self.weight, T::ONE);
+    }
+}
+
+impl<I, O> Clone for Dense<I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<I, O> Copy for Dense<I, O> {}
+
+impl<I: ArrayLength, O: ArrayLength> fmt::Display for Dense<I, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dense {} → {}", I::USIZE, O::USIZE)
+    }
+}
+
+crate::flat_struct! {
+    /// The parameters of a [`Dense`] layer.
+    pub struct DenseParams[I: ArrayLength, O: ArrayLength, T = f32][I: ArrayLength, O: ArrayLength, T: Scalar][I, O, T] (T, I) {
+        /// W, `O`×`I` (`weight` in PyTorch).
+        pub weight: Matrix<O, I, T>,
+        /// b, `O` values (`bias` in PyTorch).
+        pub bias: GenericArray<T, O>,
+    }
+}
+
+impl<I: ArrayLength, O: ArrayLength, T: Scalar> Tensors<T> for DenseParams<I, O, T> {
+    fn visit_tensors(visit: &mut dyn FnMut(TensorInfo)) {
+        let weights = O::USIZE * I::USIZE;
+        visit(TensorInfo::new(
+            "weight",
+            Role::Weight,
+            Shape::matrix(O::USIZE, I::USIZE),
+            0,
+        ));
+        visit(TensorInfo::new(
+            "bias",
+            Role::Bias,
+            Shape::vector(O::USIZE),
+            weights,
+        ));
+    }
+}
+
+impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
+    type Input = I;
+    type Output = O;
+    type Params = DenseParams<I, O, T>;
+    type Buffers = [T; 0];
+    type Cache<B: ArrayLength> = [T; 0];
+
+    /// Draws the weights with the layer's initializer; biases start at zero.
+    fn init<R: Rng + ?Sized>(&self, params: &mut Self::Params, _: &mut [T; 0], rng: &mut R) {
+        self.init
+            .fill(params.weight.as_mut_slice(), I::USIZE, O::USIZE, rng);
+        params.bias.fill(T::ZERO);
     }
 
-    /// Given dL/dy, writes dL/dW and dL/db into `grads` (overwriting them) and, when asked,
-    /// dL/dx into `dx`. `x` is the input the forward pass saw.
-    pub fn backward<B: ArrayLength>(
-        &self,
-        x: &Matrix<B, I, T>,
-        dy: &Matrix<B, O, T>,
-        grads: &mut Self,
-        dx: Option<&mut Matrix<B, I, T>>,
-    ) {
+    fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
+        for row in io.y.rows_mut() {
+            row.copy_from_slice(&io.params.bias);
+        }
+        io.y.gemm_nt(T::ONE, io.x, &io.params.weight, T::ONE);
+    }
+
+    fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
+        let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
-        grads.weight.gemm_tn(T::ONE, dy, x, T::ZERO);
+        grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
         // dL/db = Σ over the batch of dy
         grads.bias.fill(T::ZERO);
         for row in dy.rows() {
@@ -64,15 +119,9 @@ impl<I: ArrayLength, O: ArrayLength, T: Scalar> Dense<I, O, T> {
             }
         }
         // dL/dx = dy·W
-        if let Some(dx) = dx {
-            dx.gemm(T::ONE, dy, &self.weight, T::ZERO);
+        if let Some(dx) = io.dx {
+            dx.gemm(T::ONE, dy, &io.params.weight, T::ZERO);
         }
-    }
-
-    /// Draws fresh weights with `init` and sets the biases to zero.
-    pub fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
-        init.fill(self.weight.as_mut_slice(), I::USIZE, O::USIZE, rng);
-        self.bias.fill(T::ZERO);
     }
 }
 
@@ -81,72 +130,101 @@ mod tests {
     use super::*;
     use crate::dim::*;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
+    use crate::mode::Eval;
+    use crate::Flat;
     use rand::{rngs::StdRng, SeedableRng};
 
-    type Layer = Dense<U4, U5, f64>;
+    type Params = DenseParams<U4, U5, f64>;
+    const LAYER: Dense<U4, U5> = Dense::new(Init::LeCun);
 
-    fn setup() -> (Layer, Matrix<U3, U4, f64>, Matrix<U3, U5, f64>) {
-        let mut layer = Layer::zeroed();
-        layer.init(Init::LeCun, &mut StdRng::seed_from_u64(5));
-        layer.bias.copy_from_slice(&[0.1, -0.2, 0.3, 0.0, 0.5]);
-        let x = test_weights(11);
-        let c = test_weights(12);
-        (layer, x, c)
+    fn setup() -> (Params, Matrix<U3, U4, f64>, Matrix<U3, U5, f64>) {
+        let mut params = Params::zeroed();
+        LAYER.init(&mut params, &mut [], &mut StdRng::seed_from_u64(5));
+        params.bias.copy_from_slice(&[0.1, -0.2, 0.3, 0.0, 0.5]);
+        (params, test_weights(11), test_weights(12))
     }
 
-    fn loss(layer: &Layer, x: &Matrix<U3, U4, f64>, c: &Matrix<U3, U5, f64>) -> f64 {
+    fn forward(params: &Params, x: &Matrix<U3, U4, f64>) -> Matrix<U3, U5, f64> {
         let mut y = Matrix::zeros();
-        layer.forward(x, &mut y);
-        weighted_sum(c, &y)
+        let io = Forward {
+            params,
+            buffers: &[],
+            x,
+            y: &mut y,
+            cache: &mut [],
+        };
+        LAYER.forward(io, &mut Eval);
+        y
+    }
+
+    /// dL/dparams and dL/dx for L = Σ cₖ·yₖ, whose dL/dy is c.
+    fn backward(
+        params: &Params,
+        x: &Matrix<U3, U4, f64>,
+        c: &Matrix<U3, U5, f64>,
+        grads: &mut Params,
+    ) -> Matrix<U3, U4, f64> {
+        let y = forward(params, x);
+        let mut dx = Matrix::zeros();
+        LAYER.backward(Backward {
+            params,
+            x,
+            y: &y,
+            cache: &[],
+            dy: c,
+            grads,
+            dx: Some(&mut dx),
+        });
+        dx
     }
 
     #[test]
     fn backward_matches_finite_differences() {
-        let (mut layer, mut x, c) = setup();
-        let mut grads = Layer::zeroed();
-        let mut dx = Matrix::zeros();
-        // For L = Σ cₖ·yₖ, dL/dy = c.
-        layer.backward(&x, &c, &mut grads, Some(&mut dx));
-        let params = GradCheck::F64
-            .run(&mut layer, &grads, |l| loss(l, &x, &c))
+        let (mut params, mut x, c) = setup();
+        let mut grads = Params::zeroed();
+        let dx = backward(&params, &x, &c, &mut grads);
+        let report = GradCheck::F64
+            .run(&mut params, &grads, |p| weighted_sum(&c, &forward(p, &x)))
             .unwrap();
-        assert_eq!(params.checked, 25);
-        let layer = layer;
+        assert_eq!(report.checked, 25);
         GradCheck::F64
-            .run(&mut x, &dx, |x| loss(&layer, x, &c))
+            .run(&mut x, &dx, |x| weighted_sum(&c, &forward(&params, x)))
             .unwrap();
     }
 
     #[test]
     fn backward_overwrites_old_gradients() {
-        let (layer, x, c) = setup();
-        let mut fresh = Layer::zeroed();
-        layer.backward(&x, &c, &mut fresh, None);
-        let mut stale = Layer::zeroed();
+        let (params, x, c) = setup();
+        let mut fresh = Params::zeroed();
+        backward(&params, &x, &c, &mut fresh);
+        let mut stale = Params::zeroed();
         stale.as_flat_mut().fill(7.0);
-        layer.backward(&x, &c, &mut stale, None);
+        backward(&params, &x, &c, &mut stale);
         assert_eq!(fresh.as_flat(), stale.as_flat());
     }
 
     #[test]
     fn a_wrong_gradient_is_caught() {
-        let (mut layer, x, c) = setup();
-        let mut grads = Layer::zeroed();
-        layer.backward(&x, &c, &mut grads, None);
+        let (mut params, x, c) = setup();
+        let mut grads = Params::zeroed();
+        backward(&params, &x, &c, &mut grads);
         grads.bias[2] *= 1.001;
         let err = GradCheck::F64
-            .run(&mut layer, &grads, |l| loss(l, &x, &c))
+            .run(&mut params, &grads, |p| weighted_sum(&c, &forward(p, &x)))
             .unwrap_err();
         assert_eq!(err.index, 20 + 2);
     }
 
     #[test]
-    fn init_zeroes_biases_and_counts_parameters() {
-        let mut layer = Layer::zeroed();
-        layer.bias.fill(1.0);
-        layer.init(Init::He, &mut StdRng::seed_from_u64(1));
-        assert!(layer.bias.iter().all(|&b| b == 0.0));
-        assert!(layer.weight.as_slice().iter().all(|&w| w != 0.0));
-        assert_eq!(Layer::PARAMETERS, 25);
+    fn init_zeroes_biases_and_names_its_tensors() {
+        let mut params = Params::zeroed();
+        params.bias.fill(1.0);
+        LAYER.init(&mut params, &mut [], &mut StdRng::seed_from_u64(1));
+        assert!(params.bias.iter().all(|&b| b == 0.0));
+        assert!(params.weight.as_slice().iter().all(|&w| w != 0.0));
+        assert_eq!(Params::LEN, 25);
+        let bias = Params::tensor_info("bias").unwrap();
+        assert_eq!((bias.range(), bias.shape.dims()), (20..25, &[5][..]));
+        assert_eq!(Params::tensor_info("weight").unwrap().shape.dims(), &[5, 4]);
     }
 }

@@ -1,54 +1,234 @@
-//! Layers: [`Dense`] holds parameters; the activations are elementwise and parameter-free.
+//! Layers: one file each, forward and backward side by side, all behind one [`Layer`] trait.
 //!
-//! Every layer has its forward pass and, right after it, its backward pass; the network
-//! macro chains them. Activations work in place and differentiate from their *output*, so a
-//! network keeps one buffer per activation and no copy of the pre-activation.
+//! A layer type is its *configuration* as written in `network!` (`dense(128, init = he)`,
+//! `dropout(0.5)`, `batch_norm(eps = 1e-5)`): a small `Copy` value. Its associated types name
+//! the blocks a network keeps for it:
+//! - [`Params`](Layer::Params): what it trains; gradients and optimizer state mirror it;
+//! - [`Buffers`](Layer::Buffers): what it keeps but does not train (batch norm's running
+//!   statistics);
+//! - [`Cache`](Layer::Cache): what its forward pass leaves for its backward pass besides its
+//!   input and output (a dropout mask, batch norm's normalized input).
+//!
+//! Each is a [`Flat`] block (`[T; 0]` when a layer has none), so the network macro only
+//! composes fields; every type-level fact about a layer lives here.
+//!
+//! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
+//! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 
+// mod batch_norm;
 mod dense;
+// mod dropout;
 mod relu;
 mod sigmoid;
 mod tanh;
 
-pub use dense::Dense;
+// pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
+pub use dense::{Dense, DenseParams};
+// pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use tanh::Tanh;
 
-use crate::{Init, Scalar};
+use crate::mode::Mode;
+use crate::tensors::Tensors;
+use crate::{Flat, Init, Matrix, Scalar};
+use core::fmt;
+use generic_array::ArrayLength;
+use rand::Rng;
 
-/// An elementwise activation function y = f(x).
-pub trait Activation {
+/// What a layer's forward pass reads and writes, for a batch of `B` rows.
+pub struct Forward<'a, L: Layer<T>, B: ArrayLength, T: Scalar> {
+    /// The layer's trainable parameters.
+    pub params: &'a L::Params,
+    /// The layer's buffers (read-only here; see [`Layer::update_buffers`]).
+    pub buffers: &'a L::Buffers,
+    /// The input, `B`×`Input`.
+    pub x: &'a Matrix<B, L::Input, T>,
+    /// The output, `B`×`Output`, overwritten.
+    pub y: &'a mut Matrix<B, L::Output, T>,
+    /// What the backward pass will need besides `x` and `y`.
+    pub cache: &'a mut L::Cache<B>,
+}
+
+/// What a layer's backward pass reads and writes, for a batch of `B` rows.
+pub struct Backward<'a, L: Layer<T>, B: ArrayLength, T: Scalar> {
+    /// The layer's trainable parameters.
+    pub params: &'a L::Params,
+    /// The input the forward pass saw.
+    pub x: &'a Matrix<B, L::Input, T>,
+    /// The output the forward pass produced.
+    pub y: &'a Matrix<B, L::Output, T>,
+    /// What the forward pass cached.
+    pub cache: &'a L::Cache<B>,
+    /// dL/dy.
+    pub dy: &'a Matrix<B, L::Output, T>,
+    /// dL/dparams, overwritten.
+    pub grads: &'a mut L::Params,
+    /// dL/dx, overwritten, when the layer before needs it (`None` for the first layer).
+    pub dx: Option<&'a mut Matrix<B, L::Input, T>>,
+}
+
+/// A layer of a network: its configuration, its blocks, and its forward and backward passes.
+///
+/// # Type parameters
+/// `T` the scalar. The widths are associated types, so that a network's chain of layers is
+/// checked by the compiler.
+pub trait Layer<T: Scalar>: Copy + fmt::Display {
+    /// The width of one input row.
+    type Input: ArrayLength;
+    /// The width of one output row.
+    type Output: ArrayLength;
+    /// The trainable parameters (`[T; 0]` for none).
+    type Params: Tensors<T>;
+    /// The buffers kept but not trained (`[T; 0]` for none).
+    type Buffers: Tensors<T>;
+    /// What the forward pass keeps for the backward pass besides its input and output, for a
+    /// batch of `B` rows (`[T; 0]` for nothing).
+    type Cache<B: ArrayLength>: Flat<T>;
+
+    /// The fewest rows a training batch may have (batch norm: 2); checked at compile time.
+    const MIN_TRAINING_BATCH: usize = 1;
+    /// The initializer that suits the weights of a dense layer feeding this one (He before
+    /// ReLU); `None` when this layer has no preference.
+    const INIT_BEFORE: Option<Init> = None;
+
+    /// Sets the parameters and buffers to their initial values.
+    fn init<R: Rng + ?Sized>(
+        &self,
+        params: &mut Self::Params,
+        buffers: &mut Self::Buffers,
+        rng: &mut R,
+    );
+
+    /// The forward pass for a batch, in `mode`.
+    fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, mode: &mut M);
+
+    /// After a training forward pass: updates the buffers from what it cached (batch norm's
+    /// running statistics). Does nothing by default.
+    fn update_buffers<B: ArrayLength>(&self, buffers: &mut Self::Buffers, cache: &Self::Cache<B>) {
+        let _ = (buffers, cache);
+    }
+
+    /// The backward pass: from dL/dy, writes dL/dparams and, when asked, dL/dx.
+    fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>);
+}
+
+/// A layer's trainable parameters.
+pub type ParamsOf<L, T> = <L as Layer<T>>::Params;
+/// A layer's buffers.
+pub type BuffersOf<L, T> = <L as Layer<T>>::Buffers;
+
+crate::flat_struct! {
+    /// What a network keeps for one layer and a batch of `B` rows: the layer's output, the
+    /// gradient of the loss with respect to it, and the layer's own cache.
+    pub struct LayerCache[L: Layer<T>, B: ArrayLength, T: Scalar][L: Layer<T>, B: ArrayLength, T: Scalar][L, B, T] (T, L)
+    {
+        /// The layer's output.
+        pub output: Matrix<B, L::Output, T>,
+        /// dL/d(output).
+        pub grad: Matrix<B, L::Output, T>,
+        /// What the layer's forward pass kept for its backward pass.
+        pub state: L::Cache<B>,
+    }
+}
+
+/// An elementwise activation y = f(x): implement this and it is a [`Layer`] with no
+/// parameters, no buffers and no cache, of any width `W` (as [`Elementwise<A, W>`]).
+pub trait Activation: Copy + Default + fmt::Debug {
+    /// Its name in `network!` and in messages: `"relu"`.
+    const NAME: &'static str;
     /// The initializer that suits the weights of the dense layer feeding this activation.
     const INIT: Init;
 
-    /// `x ← f(x)`, in place.
-    fn forward<T: Scalar>(x: &mut [T]);
+    /// `y = f(x)`, element by element.
+    fn forward<T: Scalar>(x: &[T], y: &mut [T]);
 
-    /// `dy ← dy ⊙ f′(x)`, computed from the output `y = f(x)` of [`forward`](Self::forward).
-    fn backward<T: Scalar>(y: &[T], dy: &mut [T]);
+    /// `dx = dy ⊙ f′(x)`, computed from the output `y = f(x)`.
+    fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]);
+}
+
+/// The [`Layer`] of an [`Activation`] `A` over `W` features.
+pub struct Elementwise<A, W>(pub A, core::marker::PhantomData<W>);
+
+impl<A: Activation, W> Elementwise<A, W> {
+    /// The layer.
+    pub const fn new(activation: A) -> Self {
+        Elementwise(activation, core::marker::PhantomData)
+    }
+}
+
+impl<A: Activation, W> Clone for Elementwise<A, W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A: Activation, W> Copy for Elementwise<A, W> {}
+
+impl<A: Activation, W> fmt::Display for Elementwise<A, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(A::NAME)
+    }
+}
+
+impl<T: Scalar, A: Activation, W: ArrayLength> Layer<T> for Elementwise<A, W> {
+    type Input = W;
+    type Output = W;
+    type Params = [T; 0];
+    type Buffers = [T; 0];
+    type Cache<B: ArrayLength> = [T; 0];
+    const INIT_BEFORE: Option<Init> = Some(A::INIT);
+
+    fn init<R: Rng + ?Sized>(&self, _: &mut [T; 0], _: &mut [T; 0], _: &mut R) {}
+
+    fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
+        A::forward(io.x.as_slice(), io.y.as_mut_slice());
+    }
+
+    fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
+        if let Some(dx) = io.dx {
+            A::backward(io.y.as_slice(), io.dy.as_slice(), dx.as_mut_slice());
+        }
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::Activation;
+    use super::*;
     use crate::dim::*;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
-    use crate::{Flat, Matrix};
+    use crate::mode::Eval;
 
     /// Checks an activation's backward pass against central differences at `x`, with the
     /// loss Σ cₖ·f(x)ₖ.
     pub fn check_activation<A: Activation>(x: [[f64; 4]; 3]) {
+        let layer = Elementwise::<A, U4>::new(A::default());
         let mut x: Matrix<U3, U4, f64> = x.cast_ref::<Matrix<U3, U4, f64>>().clone();
         let c: Matrix<U3, U4, f64> = test_weights(3);
-        let mut y = x.clone();
-        A::forward(y.as_mut_slice());
-        let mut dx = c.clone();
-        A::backward(y.as_slice(), dx.as_mut_slice());
-        let loss = |x: &Matrix<U3, U4, f64>| {
-            let mut y = x.clone();
-            A::forward(y.as_mut_slice());
-            weighted_sum(&c, &y)
+        let forward = |x: &Matrix<U3, U4, f64>| {
+            let mut y = Matrix::zeros();
+            let io = Forward {
+                params: &[],
+                buffers: &[],
+                x,
+                y: &mut y,
+                cache: &mut [],
+            };
+            layer.forward(io, &mut Eval);
+            y
         };
-        GradCheck::F64.run(&mut x, &dx, loss).unwrap();
+        let y = forward(&x);
+        let mut dx = Matrix::zeros();
+        layer.backward(Backward {
+            params: &[],
+            x: &x,
+            y: &y,
+            cache: &[],
+            dy: &c,
+            grads: &mut [],
+            dx: Some(&mut dx),
+        });
+        GradCheck::F64
+            .run(&mut x, &dx, |x| weighted_sum(&c, &forward(x)))
+            .unwrap();
     }
 }

@@ -3,35 +3,34 @@
 use super::Activation;
 use crate::{Init, Scalar};
 
-/// The rectified linear unit, y = max(0, x). Weights feeding it start with [`Init::He`].
+/// The rectified linear unit, y = max(0, x), as `relu` in `network!`. Weights feeding it
+/// start with [`Init::He`].
 ///
 /// ```
 /// use typenet_core::layers::{Activation, Relu};
-/// let mut x = [-1.0f32, 0.5];
-/// Relu::forward(&mut x);
-/// assert_eq!(x, [0.0, 0.5]);
+/// let mut y = [9.0f32; 2];
+/// Relu::forward(&[-1.0, 0.5], &mut y);
+/// assert_eq!(y, [0.0, 0.5]);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
 
 impl Activation for Relu {
+    const NAME: &'static str = "relu";
     const INIT: Init = Init::He;
 
-    fn forward<T: Scalar>(x: &mut [T]) {
-        for v in x {
-            // `max` written out so that NaN propagates instead of becoming 0.
-            if *v < T::ZERO {
-                *v = T::ZERO;
-            }
+    fn forward<T: Scalar>(x: &[T], y: &mut [T]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            // A select, not `max`, so that NaN propagates instead of becoming 0; it compiles
+            // to a vector compare and blend.
+            *y = if x < T::ZERO { T::ZERO } else { x };
         }
     }
 
-    fn backward<T: Scalar>(y: &[T], dy: &mut [T]) {
+    fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]) {
         // f′(x) = 1 where x > 0, which is where y > 0; 0 elsewhere (the subgradient at 0).
-        for (d, &y) in dy.iter_mut().zip(y) {
-            if y <= T::ZERO {
-                *d = T::ZERO;
-            }
+        for ((dx, &dy), &y) in dx.iter_mut().zip(dy).zip(y) {
+            *dx = if y > T::ZERO { dy } else { T::ZERO };
         }
     }
 }
@@ -43,11 +42,11 @@ mod tests {
 
     #[test]
     fn forward_by_hand() {
-        let mut x = [-2.0f64, -0.0, 0.25, 3.0];
-        Relu::forward(&mut x);
-        assert_eq!(x, [0.0, 0.0, 0.25, 3.0]);
-        let mut nan = [f64::NAN];
-        Relu::forward(&mut nan);
+        let mut y = [9.0; 4];
+        Relu::forward(&[-2.0f64, -0.0, 0.25, 3.0], &mut y);
+        assert_eq!(y, [0.0, 0.0, 0.25, 3.0]);
+        let mut nan = [0.0];
+        Relu::forward(&[f64::NAN], &mut nan);
         assert!(nan[0].is_nan());
     }
 

@@ -3,30 +3,32 @@
 use super::Activation;
 use crate::{Init, Scalar};
 
-/// The hyperbolic tangent. Weights feeding it start with [`Init::Xavier`].
+/// The hyperbolic tangent, as `tanh` in `network!`. Weights feeding it start with
+/// [`Init::Xavier`].
 ///
 /// ```
 /// use typenet_core::layers::{Activation, Tanh};
-/// let mut x = [0.0f64];
-/// Tanh::forward(&mut x);
-/// assert_eq!(x, [0.0]);
+/// let mut y = [9.0f64];
+/// Tanh::forward(&[0.0], &mut y);
+/// assert_eq!(y, [0.0]);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tanh;
 
 impl Activation for Tanh {
+    const NAME: &'static str = "tanh";
     const INIT: Init = Init::Xavier;
 
-    fn forward<T: Scalar>(x: &mut [T]) {
-        for v in x {
-            *v = v.tanh();
+    fn forward<T: Scalar>(x: &[T], y: &mut [T]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.tanh();
         }
     }
 
-    fn backward<T: Scalar>(y: &[T], dy: &mut [T]) {
+    fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]) {
         // tanh′(x) = 1 − tanh²(x) = 1 − y²
-        for (d, &y) in dy.iter_mut().zip(y) {
-            *d *= T::ONE - y * y;
+        for ((dx, &dy), &y) in dx.iter_mut().zip(dy).zip(y) {
+            *dx = dy * (T::ONE - y * y);
         }
     }
 }
@@ -38,8 +40,8 @@ mod tests {
 
     #[test]
     fn forward_by_hand() {
-        let mut x = [1.0f64, -2.0, 30.0];
-        Tanh::forward(&mut x);
+        let mut x = [0.0; 3];
+        Tanh::forward(&[1.0f64, -2.0, 30.0], &mut x);
         assert!((x[0] - 0.7615941559557649).abs() < 1e-15);
         assert!((x[1] + 0.9640275800758169).abs() < 1e-15);
         assert_eq!(x[2], 1.0);

@@ -1,7 +1,26 @@
 //! Mean squared error, the loss of regression.
 
-use crate::{Matrix, Scalar};
-use generic_array::ArrayLength;
+use super::Loss;
+use crate::{Error, Flat, Matrix, Scalar};
+use generic_array::{ArrayLength, GenericArray};
+
+/// The loss `mean_squared_error` of `network!`: [`mean_squared_error`] against target rows
+/// `Y` (`[T; O]` or `GenericArray<T, O>`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MeanSquaredError;
+
+impl<T: Scalar, O: ArrayLength, Y: Flat<T>> Loss<T, O, Y> for MeanSquaredError {
+    const CLASSIFIES: bool = false;
+
+    fn loss<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<Y, B>,
+        grad: Option<&mut Matrix<B, O, T>>,
+    ) -> Result<T, Error> {
+        Ok(mean_squared_error(out, targets.cast_ref(), grad))
+    }
+}
 
 /// Mean over all B×O elements of (ŷ − y)², like PyTorch's `nn.MSELoss()` (reduction
 /// `'mean'`). When `grad` is given it receives dL/dŷ = 2(ŷ − y)/(B·O).

@@ -1,7 +1,70 @@
 //! Softmax cross-entropy over class-index labels, the loss of classifiers.
 
+use super::{Classifier, Loss};
 use crate::{Error, Matrix, Scalar};
 use generic_array::{ArrayLength, GenericArray};
+
+/// The loss `softmax_cross_entropy` of `network!`: [`softmax_cross_entropy`] of the outputs
+/// (logits) against class indices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SoftmaxCrossEntropy;
+
+impl<T: Scalar, O: ArrayLength> Loss<T, O, usize> for SoftmaxCrossEntropy {
+    const CLASSIFIES: bool = true;
+
+    fn loss<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<usize, B>,
+        grad: Option<&mut Matrix<B, O, T>>,
+    ) -> Result<T, Error> {
+        softmax_cross_entropy(out, targets, grad)
+    }
+
+    fn correct<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<usize, B>,
+    ) -> usize {
+        let predicted = argmax(out);
+        predicted
+            .iter()
+            .zip(targets)
+            .filter(|(p, t)| p == t)
+            .count()
+    }
+}
+
+impl Classifier for SoftmaxCrossEntropy {}
+
+/// softmax(z) of each row: eᶻⁱ / Σⱼ eᶻʲ, shifted by the row's maximum so that large logits
+/// do not overflow. Rows sum to 1.
+///
+/// ```
+/// use typenet_core::{loss::softmax, Matrix, dim::{U1, U2}};
+/// let p = softmax(&Matrix::<U1, U2, f64>::from_fn(|_, c| [0.0, 2f64.ln()][c]));
+/// assert!((p[(0, 1)] - 2.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn softmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
+    logits: &Matrix<B, O, T>,
+) -> Matrix<B, O, T> {
+    let mut out = log_softmax(logits);
+    out.as_mut_slice().iter_mut().for_each(|v| *v = v.exp());
+    out
+}
+
+/// log softmax(z) of each row: zᵢ − logsumexp(z), computed stably.
+pub fn log_softmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
+    logits: &Matrix<B, O, T>,
+) -> Matrix<B, O, T> {
+    let mut out = logits.clone();
+    for row in out.rows_mut() {
+        let max = row.iter().fold(row[0], |m, &v| m.max_nan(v));
+        let log_sum = row.iter().map(|&v| (v - max).exp()).sum::<T>().ln();
+        row.iter_mut().for_each(|v| *v = (*v - max) - log_sum);
+    }
+    out
+}
 
 /// Mean over the batch of −log softmax(zᵦ)\[yᵦ\] for logits `z` and class labels `y`, like
 /// PyTorch's `F.cross_entropy`. When `grad` is given it receives dL/dz =

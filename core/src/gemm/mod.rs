@@ -6,7 +6,8 @@
 //! nothing. With `beta` zero `c` is overwritten, as BLAS does.
 
 #[cfg(feature = "alloc")]
-use crate::raw::matrixmultiply_gemm;
+mod matrixmultiply;
+
 use crate::Scalar;
 
 /// The strides of one operand: element (r, c) lives at `r * row + c * col`.
@@ -38,17 +39,24 @@ fn matrixmultiply_is_faster((m, k, n): (usize, usize, usize), sa: Strides) -> bo
     m * k * n >= 8 * 8 * 8 && !few_rows
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One input of a product: its scalars, read through its strides.
+#[derive(Clone, Copy)]
+pub(crate) struct Operand<'a, T> {
+    pub data: &'a [T],
+    pub strides: Strides,
+}
+
+/// `c ← alpha·a·b + beta·c` for an m×k `a`, a k×n `b` and a row-major m×n `c`.
 pub(crate) fn gemm<T: Scalar>(
     (m, k, n): (usize, usize, usize),
     alpha: T,
-    a: &[T],
-    sa: Strides,
-    b: &[T],
-    sb: Strides,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
     beta: T,
     c: &mut [T],
 ) {
+    let (sa, sb) = (a.strides, b.strides);
+    let (a, b) = (a.data, b.data);
     if m == 0 || n == 0 {
         return;
     }
@@ -60,8 +68,17 @@ pub(crate) fn gemm<T: Scalar>(
     }
     #[cfg(feature = "alloc")]
     if matrixmultiply_is_faster((m, k, n), sa) {
-        let sc = Strides::row_major(n);
-        return matrixmultiply_gemm((m, k, n), alpha, a, sa, b, sb, beta, c, sc);
+        let (a, b) = (
+            Operand {
+                data: a,
+                strides: sa,
+            },
+            Operand {
+                data: b,
+                strides: sb,
+            },
+        );
+        return matrixmultiply::gemm((m, k, n), alpha, a, b, beta, c);
     }
     if sb.col == 1 {
         rows_times_b((m, k, n), alpha, a, sa, b, sb.row, beta, c);

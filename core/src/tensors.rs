@@ -1,0 +1,223 @@
+//! Named tensors: what a block of parameters or buffers holds, tensor by tensor, with
+//! PyTorch's names (`hidden.weight`, `norm.running_mean`), roles and shapes.
+//!
+//! A block lists its tensors through [`Tensors::visit_tensors`]: each one's place in the
+//! block's flat view and what it is. Optimizers use the roles (weight decay skips biases by
+//! default), diagnostics and weight files use the names, and [`load_tensor`] copies a named
+//! tensor in with its length checked.
+
+use crate::{Error, Flat, Scalar};
+use core::fmt;
+
+/// What a tensor is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A weight matrix (`dense.weight`): the only role weight decay touches by default.
+    Weight,
+    /// A bias added after a product (`dense.bias`).
+    Bias,
+    /// A per-feature scale (batch norm's γ, `norm.weight` in PyTorch).
+    Scale,
+    /// A per-feature shift (batch norm's β, `norm.bias` in PyTorch).
+    Shift,
+    /// A running statistic kept for evaluation (`norm.running_mean`, `norm.running_var`):
+    /// a buffer, never trained.
+    RunningStatistic,
+}
+
+impl Role {
+    /// Whether tensors of this role are trained (have gradients and optimizer state).
+    pub const fn is_trainable(self) -> bool {
+        !matches!(self, Role::RunningStatistic)
+    }
+}
+
+/// A tensor's dimensions, outermost first, as PyTorch reports them (`[out, in]` for a
+/// dense layer's weight).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    dims: [usize; 2],
+    rank: usize,
+}
+
+impl Shape {
+    /// A vector of `n` values.
+    pub const fn vector(n: usize) -> Self {
+        Shape {
+            dims: [n, 1],
+            rank: 1,
+        }
+    }
+
+    /// A `rows`×`cols` matrix.
+    pub const fn matrix(rows: usize, cols: usize) -> Self {
+        Shape {
+            dims: [rows, cols],
+            rank: 2,
+        }
+    }
+
+    /// The dimensions.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims[..self.rank]
+    }
+
+    /// The number of values.
+    pub const fn len(&self) -> usize {
+        if self.rank == 1 {
+            self.dims[0]
+        } else {
+            self.dims[0] * self.dims[1]
+        }
+    }
+
+    /// Whether the tensor holds no values.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.dims()).finish()
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.dims() {
+            [n] => write!(f, "[{n}]"),
+            dims => write!(f, "[{}, {}]", dims[0], dims[1]),
+        }
+    }
+}
+
+/// One tensor of a block: its name, role, shape and place in the block's flat view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// The layer's name in the network (`"hidden"`), or `""` for a layer's own block.
+    pub layer: &'static str,
+    /// The tensor's name within its layer, as PyTorch names it (`"weight"`, `"running_var"`).
+    pub name: &'static str,
+    /// What it is for.
+    pub role: Role,
+    /// Its dimensions.
+    pub shape: Shape,
+    /// Where it starts in the block's flat view.
+    pub offset: usize,
+}
+
+impl TensorInfo {
+    /// A tensor of a layer's own block.
+    pub const fn new(name: &'static str, role: Role, shape: Shape, offset: usize) -> Self {
+        TensorInfo {
+            layer: "",
+            name,
+            role,
+            shape,
+            offset,
+        }
+    }
+
+    /// The same tensor inside a network: under layer `layer`, whose block starts at `offset`.
+    pub const fn in_layer(self, layer: &'static str, offset: usize) -> Self {
+        TensorInfo {
+            layer,
+            offset: self.offset + offset,
+            ..self
+        }
+    }
+
+    /// Its range in the block's flat view.
+    pub const fn range(&self) -> core::ops::Range<usize> {
+        self.offset..self.offset + self.shape.len()
+    }
+
+    /// Whether its full name (`layer.name`) is `full`.
+    pub fn is_named(&self, full: &str) -> bool {
+        match full.split_once('.') {
+            Some((layer, name)) => layer == self.layer && name == self.name,
+            None => self.layer.is_empty() && full == self.name,
+        }
+    }
+}
+
+impl fmt::Display for TensorInfo {
+    /// The PyTorch-style name: `hidden.weight`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.layer.is_empty() {
+            f.write_str(self.name)
+        } else {
+            write!(f, "{}.{}", self.layer, self.name)
+        }
+    }
+}
+
+/// A block made of named tensors: a layer's parameters or buffers, a network's.
+///
+/// ```
+/// use typenet_core::{layers::DenseParams, tensors::{Role, Tensors}, dim::{U2, U3}};
+/// let mut names = Vec::new();
+/// DenseParams::<U2, U3, f32>::visit_tensors(&mut |t| names.push((t.name, t.role, t.offset)));
+/// assert_eq!(names, [("weight", Role::Weight, 0), ("bias", Role::Bias, 6)]);
+/// ```
+pub trait Tensors<T: Scalar>: Flat<T> {
+    /// Calls `visit` for each tensor, in the order they are laid out.
+    fn visit_tensors(visit: &mut dyn FnMut(TensorInfo));
+
+    /// The tensor named `name` (`"hidden.weight"`), if there is one.
+    fn tensor_info(name: &str) -> Option<TensorInfo> {
+        let mut found = None;
+        Self::visit_tensors(&mut |t| {
+            if found.is_none() && t.is_named(name) {
+                found = Some(t);
+            }
+        });
+        found
+    }
+
+    /// The values of the tensor named `name`.
+    fn tensor(&self, name: &str) -> Option<&[T]> {
+        Self::tensor_info(name).map(|t| &self.as_flat()[t.range()])
+    }
+
+    /// The values of the tensor named `name`, mutably.
+    fn tensor_mut(&mut self, name: &str) -> Option<&mut [T]> {
+        Self::tensor_info(name).map(|t| &mut self.as_flat_mut()[t.range()])
+    }
+}
+
+/// A plain array is one tensor of weights named `values` (none when it is empty), so that
+/// optimizers can be tried on arrays.
+impl<T: Scalar, A: Flat<T>, const N: usize> Tensors<T> for [A; N] {
+    fn visit_tensors(visit: &mut dyn FnMut(TensorInfo)) {
+        if Self::LEN > 0 {
+            visit(TensorInfo::new(
+                "values",
+                Role::Weight,
+                Shape::vector(Self::LEN),
+                0,
+            ));
+        }
+    }
+}
+
+/// Copies `values` into the tensor named `name` of `block`. A name the block does not have
+/// or a length that is not the tensor's is an error, and nothing is written.
+pub fn load_tensor<T: Scalar, B: Tensors<T>>(
+    block: &mut B,
+    name: &str,
+    values: &[T],
+) -> Result<(), Error> {
+    let Some(info) = B::tensor_info(name) else {
+        return Err(Error::UnknownTensor);
+    };
+    if values.len() != info.shape.len() {
+        return Err(Error::TensorLength {
+            tensor: info,
+            found: values.len(),
+        });
+    }
+    block.as_flat_mut()[info.range()].copy_from_slice(values);
+    Ok(())
+}
