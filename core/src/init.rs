@@ -26,6 +26,25 @@ pub enum Init {
 }
 
 impl Init {
+    /// The first initializer that the layers after a dense layer suggest (He for ReLU,
+    /// Xavier for tanh, …), or LeCun's when none does.
+    ///
+    /// ```
+    /// use typenet_core::Init;
+    /// assert_eq!(Init::suggested_by(&[None, Some(Init::He)]), Init::He);
+    /// assert_eq!(Init::suggested_by(&[]), Init::LeCun);
+    /// ```
+    pub const fn suggested_by(after: &[Option<Init>]) -> Init {
+        let mut i = 0;
+        while i < after.len() {
+            if let Some(init) = after[i] {
+                return init;
+            }
+            i += 1;
+        }
+        Init::LeCun
+    }
+
     /// The standard deviation of the weights this initializer draws.
     pub fn std_dev(self, d_in: usize, d_out: usize) -> f64 {
         match (self, self.uniform_bound(d_in, d_out)) {
