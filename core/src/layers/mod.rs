@@ -17,14 +17,14 @@
 
 // mod batch_norm;
 mod dense;
-// mod dropout;
+mod dropout;
 mod relu;
 mod sigmoid;
 mod tanh;
 
 // pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
 pub use dense::{Dense, DenseParams};
-// pub use dropout::Dropout;
+pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use tanh::Tanh;
