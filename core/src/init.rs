@@ -92,7 +92,7 @@ impl Init {
 }
 
 /// A uniform draw from [0, 1) with 53 random bits.
-fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+pub(crate) fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 

@@ -15,16 +15,16 @@
 //! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
 //! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 
-// mod batch_norm;
+mod batch_norm;
 mod dense;
-// mod dropout;
+mod dropout;
 mod relu;
 mod sigmoid;
 mod tanh;
 
-// pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
+pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
 pub use dense::{Dense, DenseParams};
-// pub use dropout::Dropout;
+pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use tanh::Tanh;
