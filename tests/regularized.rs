@@ -107,8 +107,16 @@ fn no_optimizer_or_weight_decay_touches_the_running_statistics() {
         }
         let mut cache = RegularizedCache::<8, f64>::zeroed();
         let mut grads = RegularizedGrads::<f64>::zeroed();
-        net.train_step(&x, &labels, &mut sgd, &mut [], &mut cache, &mut grads, &mut rng(10))
-            .unwrap();
+        net.train_step(
+            &x,
+            &labels,
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut rng(10),
+        )
+        .unwrap();
         net
     };
     let plain = train(None);
@@ -127,7 +135,11 @@ fn no_optimizer_or_weight_decay_touches_the_running_statistics() {
 
 #[test]
 fn a_regularized_network_learns() {
-    let centers = [[1.0, 0.0, 0.0, 1.0], [-1.0, 1.0, 0.0, 0.0], [0.0, -1.0, 1.0, -1.0]];
+    let centers = [
+        [1.0, 0.0, 0.0, 1.0],
+        [-1.0, 1.0, 0.0, 0.0],
+        [0.0, -1.0, 1.0, -1.0],
+    ];
     let mut x = [[0.0f32; 4]; 30];
     let mut y = [0usize; 30];
     for (i, (row, label)) in x.iter_mut().zip(y.iter_mut()).enumerate() {

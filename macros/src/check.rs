@@ -554,7 +554,7 @@ mod tests {
         )
         .unwrap();
         let names: Vec<_> = layers.iter().map(|l| l.0.as_str()).collect();
-        assert_eq!(names, ["hidden", "relu1", "dropout1", "dense1", "tanh1"]);
+        assert_eq!(names, ["hidden", "relu1", "dropout1", "dense2", "tanh1"]);
         assert_eq!(layers[2].1, "8");
         assert_eq!((layers[3].1.as_str(), layers[3].2.as_str()), ("8", "3"));
     }

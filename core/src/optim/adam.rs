@@ -64,7 +64,7 @@ pub struct Adam<T = f32> {
     steps: u64,
 }
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// [`Adam`]'s state for parameters of type `P`: the moment estimates, zero at the start.
     ///
     /// ```
