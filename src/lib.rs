@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub use typenet_core::*;
 

@@ -29,6 +29,27 @@ pub const MAX_STACK_BYTES: usize = 1 << 20;
 /// LEN * size_of::<T>()`, the alignment is exactly `T`'s, and all-zero bytes (indeed any
 /// bytes that are valid `T`s) are a valid value. Size and alignment are also checked at
 /// compile time whenever a block is viewed or built.
+///
+/// The empty block is `[T; 0]`, aligned as `T`; `()` is not a block, since a slice of `f64`
+/// built from its address would be misaligned:
+///
+/// ```compile_fail
+/// use typenet_core::Flat;
+/// let _ = Flat::<f64>::as_flat(&());
+/// ```
+///
+/// and a block whose alignment is smaller than its scalar's is rejected at compile time,
+/// even when its size is right:
+///
+/// ```compile_fail
+/// use typenet_core::Flat;
+/// struct Bytes([u8; 8]);
+/// // A broken impl, of the kind the size check alone would let through.
+/// unsafe impl Flat<f64> for Bytes {
+///     const LEN: usize = 1;
+/// }
+/// let _ = Bytes([0; 8]).as_flat();
+/// ```
 pub unsafe trait Flat<T>: Sized {
     /// The number of scalars in the block.
     const LEN: usize;
@@ -64,10 +85,7 @@ pub unsafe trait Flat<T>: Sized {
     fn zeroed() -> Self {
         const {
             assert_flat::<T, Self>();
-            assert!(
-                size_of::<Self>() <= MAX_STACK_BYTES,
-                "this block is larger than the 1 MiB that typenet builds on the stack: build it on the heap with `Flat::zeroed_boxed()` (a network: `Network::new_boxed`)"
-            );
+            assert_fits_on_the_stack(size_of::<Self>());
         };
         // SAFETY: all-zero bytes are a valid `Self` by the trait's contract.
         unsafe { core::mem::zeroed() }
@@ -128,6 +146,12 @@ pub fn flat_clone<T: Copy, F: Flat<T>>(block: &F) -> F {
     let mut copy = F::zeroed();
     copy.as_flat_mut().copy_from_slice(block.as_flat());
     copy
+}
+
+const fn assert_fits_on_the_stack(bytes: usize) {
+    if bytes > MAX_STACK_BYTES {
+        panic!("this block is larger than the 1 MiB that typenet builds on the stack: build it on the heap with `Flat::zeroed_boxed()` (a network: `Network::new_boxed`)");
+    }
 }
 
 const fn assert_flat<T, F: Flat<T>>() {

@@ -187,12 +187,7 @@ pub trait Network<T: Scalar>: Flat<T> {
     where
         Const<B>: Batch,
     {
-        const {
-            assert!(
-                B >= Self::MIN_TRAINING_BATCH,
-                "this network has a batch-norm layer, which cannot train on a batch of 1 row: its batch variance needs at least 2"
-            )
-        };
+        const { assert_training_batch(B, Self::MIN_TRAINING_BATCH) };
         self.forward_layers(x.cast_ref(), cache, &mut Train::new(rng));
         self.update_buffers(cache);
         Self::output_and_grad(cache).0.cast_ref()
@@ -426,6 +421,13 @@ pub trait Network<T: Scalar>: Flat<T> {
         mut loss: impl FnMut(&mut Self) -> T,
     ) -> Result<GradReport, GradientMismatch> {
         check.run_in(self, |net| net.params_mut(), grads, &mut loss)
+    }
+}
+
+/// Stops compilation when a network is trained on fewer rows than one of its layers needs.
+const fn assert_training_batch(batch: usize, least: usize) {
+    if batch < least {
+        panic!("this network has a batch-norm layer, which cannot train on a batch of 1 row: its batch variance needs at least 2");
     }
 }
 

@@ -3,6 +3,8 @@
 //! Use it through the `typenet` crate, which documents it and re-exports what the generated
 //! code names (`::typenet::__private`).
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 
 mod check;

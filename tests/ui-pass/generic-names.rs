@@ -1,5 +1,6 @@
 //! The user's generic names cannot collide with the ones generated code introduces (the
-//! batch `B`, the mode `M`, the random source `R`).
+//! batch `B`, the mode `M`, the random source `R`), and a width parameter used only as the
+//! input width is still used.
 use rand::SeedableRng;
 use typenet::prelude::*;
 
@@ -15,7 +16,18 @@ network! {
     }
 }
 
+network! {
+    /// The input width is a parameter that no layer produces.
+    struct Reader<I> {
+        input: I,
+        dense(2),
+        loss: mean_squared_error,
+    }
+}
+
 fn main() {
+    let reader = Reader::<3, f64>::zeroed();
+    assert_eq!(reader.forward(&[[1.0; 3]]), [[0.0; 2]]);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut net = Net::<4, 5, 6, 2, f32>::new(&mut rng);
     let mut cache = NetCache::<4, 5, 6, 2, 3>::zeroed();
