@@ -69,11 +69,20 @@ fn digits_b32(c: &mut Criterion) {
     let (xs, _) = rows.as_chunks::<32>();
     let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
     let mut cache = DigitsCache::<32>::zeroed();
-    let mut grads = Digits::<f32>::zeroed();
+    let mut grads = DigitsGrads::<f32>::zeroed();
+    let mut rng = StdRng::seed_from_u64(5);
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
     bench_cycling(c, "digits_b32", |k| {
-        net.train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
-            .expect("the loss stays finite")
+        net.train_step(
+            &xs[k],
+            &labels[k],
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut rng,
+        )
+        .expect("the loss stays finite")
     });
 }
 
@@ -82,11 +91,20 @@ fn large_b256(c: &mut Criterion) {
     let (xs, _) = rows.as_chunks::<256>();
     let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
     let mut cache = LargeCache::<256>::zeroed_boxed();
-    let mut grads = Large::<f32>::zeroed_boxed();
+    let mut grads = LargeGrads::<f32>::zeroed_boxed();
+    let mut rng = StdRng::seed_from_u64(5);
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
     bench_cycling(c, "large_b256", |k| {
-        net.train_step(&xs[k], &labels[k], &mut sgd, &mut cache, &mut grads)
-            .expect("the loss stays finite")
+        net.train_step(
+            &xs[k],
+            &labels[k],
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut rng,
+        )
+        .expect("the loss stays finite")
     });
 }
 

@@ -56,9 +56,12 @@ pub fn train(
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut net = Digits::<f32>::new(&mut rng);
-    let mut sgd = Sgd::new(LEARNING_RATE)?;
+    // The optimizer, in one line: `Adam::new(1e-3)?` or `Momentum::new(0.05, 0.9)?` work
+    // as they are, since the state's type follows from the optimizer's.
+    let mut optimizer = Sgd::new(LEARNING_RATE)?;
+    let mut state = Flat::zeroed();
     let mut cache = DigitsCache::<BATCH>::zeroed();
-    let mut grads = Digits::zeroed();
+    let mut grads = DigitsGrads::zeroed();
     let mut training_time = Duration::ZERO;
     let mut test_accuracy = 0.0;
     for epoch in 1..=epochs {
@@ -67,7 +70,15 @@ pub fn train(
         let (mut total, mut steps) = (0.0, 0);
         for (step, (x, labels)) in train.batches::<BATCH>().enumerate() {
             let loss = net
-                .train_step(x, labels, &mut sgd, &mut cache, &mut grads)
+                .train_step(
+                    x,
+                    labels,
+                    &mut optimizer,
+                    &mut state,
+                    &mut cache,
+                    &mut grads,
+                    &mut rng,
+                )
                 .map_err(|e| format!("epoch {epoch}, step {}: {e}", step + 1))?;
             total += loss;
             steps += 1;

@@ -11,24 +11,37 @@ pub use typenet_core::*;
 ///     /// Doc comments and attributes go to the network struct.
 ///     pub struct Name<H> {                     // optional type parameters stand for widths
 ///         input: 64,                           // first: the width of one input row
-///         hidden: dense(128), relu,            // `name: dense(out)`, then an optional activation
-///         dense(H, init = xavier), tanh,       // unnamed layers are `dense1`, `dense2`, …
+///         hidden: dense(128), relu,            // `name: kind(arguments)`; names are optional
+///         dropout(0.5),                        // unnamed layers are `dropout1`, `dense2`, …
+///         dense(H, init = xavier), tanh,       // `init =` overrides the derived initializer
+///         norm: batch_norm(momentum = 0.1),    // options by name, with defaults
 ///         dense(H -> 10),                      // `in -> out` states the input width too
 ///         loss: softmax_cross_entropy,         // last: or `mean_squared_error`
 ///     }
 /// }
 /// ```
 ///
-/// Activations are `relu`, `tanh` and `sigmoid`; initializers `lecun`, `xavier`,
-/// `xavier_sigmoid`, `he` and `zeros` (the default follows the activation: He for `relu`,
-/// Xavier for `tanh`, Xavier×4 for `sigmoid`, LeCun for none). A literal width becomes a
-/// typenum number; inputs and outputs are native arrays such as `[[T; 64]; B]`.
+/// | layer | arguments | what it is |
+/// | --- | --- | --- |
+/// | `dense(out)`, `dense(in -> out)` | `init = lecun \| xavier \| xavier_sigmoid \| he \| zeros` | y = x·Wᵀ + b, W stored `[out, in]` like `nn.Linear` |
+/// | `relu`, `tanh`, `sigmoid` | none | elementwise activations |
+/// | `dropout(p)` | `p` in [0, 1) | inverted dropout: kept units scaled by 1/(1−p) in training, identity in evaluation |
+/// | `batch_norm` | `eps = 1e-5`, `momentum = 0.1` | `nn.BatchNorm1d`: batch statistics in training, running ones in evaluation |
 ///
-/// It generates `Name<H, T = f32>` (the parameters), `NameGrads<H, T>` (an alias: gradients
-/// have the network's type), `NameCache<H, const B: usize, T>` (activations and their
-/// gradients for a batch of `B`), and the methods listed in the [crate documentation](crate).
+/// A dense layer's initializer follows from the first activation after it (He for `relu`,
+/// Xavier for `tanh`, Xavier×4 for `sigmoid`, LeCun when none). A literal width becomes a
+/// typenum number; rows at the boundary are native arrays such as `[T; 64]`.
 ///
-/// Mistakes the macro can see stop the build at the offending layer:
+/// It generates, for `Name`:
+/// - `Name<H, T = f32>`: the network, holding `params: NameParams<H, T>` (one field per layer
+///   with parameters) and `buffers: NameBuffers<H, T>` (one per layer with buffers);
+/// - `NameGrads<H, T>`: an alias of `NameParams`, since gradients mirror the parameters;
+/// - `NameCache<H, const B: usize, T>`: each layer's output, its gradient and the layer's own
+///   cache, for a batch of `B` rows;
+/// - `impl Network<T>`, which provides every method (see [`Network`]), plus `Clone` and
+///   `Debug`.
+///
+/// Mistakes the macro can see stop the build at the offending layer, with one error each:
 ///
 /// ```compile_fail
 /// typenet::network! {
@@ -54,8 +67,13 @@ pub use typenet_macros::network;
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
     pub use crate::dim::{Batch, Const};
+    pub use crate::dim::{
+        U1, U10, U1024, U128, U16, U2, U256, U3, U32, U4, U5, U512, U6, U64, U7, U8, U9,
+    };
+    pub use crate::mode::{Eval, Train};
     pub use crate::network;
-    pub use crate::optim::{Optimizer, Sgd};
+    pub use crate::optim::{Optimizer, Sgd, WeightDecay};
+    pub use crate::tensors::{Role, TensorInfo, Tensors};
     pub use crate::{Error, Evaluation, Flat, Init, Matrix, Network, Scalar};
 }
 
@@ -63,10 +81,15 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use typenet_core::dim::*;
-    pub use typenet_core::layers::{Activation, Dense, Relu, Sigmoid, Tanh};
-    pub use typenet_core::loss::{argmax, mean_squared_error, softmax_cross_entropy};
-    pub use typenet_core::optim::Optimizer;
+    pub use typenet_core::flat::{flat_clone, Marker};
+    pub use typenet_core::flat_struct;
+    pub use typenet_core::layers::{
+        Backward, BuffersOf, Dense, Elementwise, Forward, Layer, LayerCache, ParamsOf, Relu,
+        Sigmoid, Tanh,
+    };
+    pub use typenet_core::loss::{MeanSquaredError, SoftmaxCrossEntropy};
+    pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
-    pub use typenet_core::{batch_array, evaluate_in_batches};
-    pub use typenet_core::{Error, Evaluation, Flat, Init, Matrix, Network, Scalar};
+    pub use typenet_core::tensors::{TensorInfo, Tensors};
+    pub use typenet_core::{Flat, Init, InputOf, Network, OutputOf, Scalar};
 }

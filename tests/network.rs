@@ -2,7 +2,6 @@
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use typenet::dim::{U16, U5};
 use typenet::gradcheck::GradCheck;
 use typenet::prelude::*;
 
@@ -63,10 +62,10 @@ fn a_tanh_network_passes_the_gradient_check() {
     let labels = [0, 2, 1, 1, 0];
     let mut cache = TanhNetCache::<5, f64>::zeroed();
     let mut grads = TanhNetGrads::<f64>::zeroed();
-    net.loss_and_grad(&x, &labels, &mut cache, &mut grads)
+    net.loss_and_grad(&x, &labels, &mut cache, &mut grads, &mut rng(0))
         .unwrap();
-    let report = GradCheck::F64
-        .run(&mut net, &grads, |n| n.loss(&x, &labels).unwrap())
+    let report = net
+        .check_gradients(GradCheck::F64, &grads, |n| n.loss(&x, &labels).unwrap())
         .unwrap();
     assert_eq!(report.checked, TanhNet::<f64>::PARAMETERS);
     assert_eq!(report.checked, 4 * 6 + 6 + 6 * 5 + 5 + 5 * 3 + 3);
@@ -78,11 +77,10 @@ fn a_sigmoid_regressor_passes_the_gradient_check() {
     let x = inputs::<4, 3>(4);
     let targets = [[0.2, 0.9], [0.5, 0.1], [1.0, 0.0], [0.3, 0.3]];
     let mut cache = SigmoidNetCache::<4, f64>::zeroed();
-    let mut grads = SigmoidNet::<f64>::zeroed();
-    net.loss_and_grad(&x, &targets, &mut cache, &mut grads)
+    let mut grads = SigmoidNetGrads::<f64>::zeroed();
+    net.loss_and_grad(&x, &targets, &mut cache, &mut grads, &mut rng(0))
         .unwrap();
-    GradCheck::F64
-        .run(&mut net, &grads, |n| n.loss(&x, &targets).unwrap())
+    net.check_gradients(GradCheck::F64, &grads, |n| n.loss(&x, &targets).unwrap())
         .unwrap();
 }
 
@@ -93,11 +91,10 @@ fn a_generic_network_passes_the_gradient_check() {
     let x = inputs::<3, 4>(6).map(|row| row.map(|v| v + 0.05f64.copysign(v)));
     let labels = [2, 0, 1];
     let mut cache = GenericCache::<U16, 3, f64>::zeroed();
-    let mut grads = Generic::<U16, f64>::zeroed();
-    net.loss_and_grad(&x, &labels, &mut cache, &mut grads)
+    let mut grads = GenericGrads::<U16, f64>::zeroed();
+    net.loss_and_grad(&x, &labels, &mut cache, &mut grads, &mut rng(0))
         .unwrap();
-    GradCheck::F64
-        .run(&mut net, &grads, |n| n.loss(&x, &labels).unwrap())
+    net.check_gradients(GradCheck::F64, &grads, |n| n.loss(&x, &labels).unwrap())
         .unwrap();
     assert_eq!(Generic::<U5>::PARAMETERS, 4 * 5 + 5 + 5 * 3 + 3);
 }
@@ -108,10 +105,10 @@ fn forward_matches_a_hand_worked_case() {
         struct Tiny { input: 2, a: dense(2), relu, b: dense(1), loss: mean_squared_error }
     }
     let mut net = Tiny::<f64>::zeroed();
-    net.a.weight = Matrix::from_fn(|o, i| [[1.0, -1.0], [2.0, 0.5]][o][i]);
-    net.a.bias.copy_from_slice(&[0.0, -1.0]);
-    net.b.weight = Matrix::from_fn(|_, i| [3.0, -2.0][i]);
-    net.b.bias.copy_from_slice(&[0.25]);
+    net.params.a.weight = Matrix::from_fn(|o, i| [[1.0, -1.0], [2.0, 0.5]][o][i]);
+    net.params.a.bias.copy_from_slice(&[0.0, -1.0]);
+    net.params.b.weight = Matrix::from_fn(|_, i| [3.0, -2.0][i]);
+    net.params.b.bias.copy_from_slice(&[0.25]);
     // Row 1: a = relu([1 - 2, 2 + 1 - 1]) = [0, 2]; b = 0·3 - 2·2 + 0.25 = -3.75.
     // Row 2: a = relu([3 - 1, 6 + 0.5 - 1]) = [2, 5.5]; b = 6 - 11 + 0.25 = -4.75.
     let y: [[f64; 1]; 2] = net.forward(&[[1.0, 2.0], [3.0, 1.0]]);
@@ -129,9 +126,12 @@ fn constants_describe_the_memory() {
     assert_eq!(Digits::<f32>::OUTPUTS, 10);
     assert_eq!(Digits::<f32>::PARAMETERS, 64 * 128 + 128 + 128 * 10 + 10);
     assert_eq!(Digits::<f32>::PARAMETER_BYTES, 9610 * 4);
-    assert_eq!(Digits::<f64>::GRADIENT_BYTES, 9610 * 8);
-    assert_eq!(DigitsCache::<32>::BYTES, 2 * 32 * (128 + 10) * 4);
-    assert_eq!(Digits::<f32>::cache_bytes(32), DigitsCache::<32>::BYTES);
+    assert_eq!(Digits::<f32>::BUFFERED, 0);
+    // Each layer's output and its gradient: hidden (128), relu1 (128), output (10).
+    assert_eq!(
+        core::mem::size_of::<DigitsCache<32>>(),
+        2 * 32 * (128 + 128 + 10) * 4
+    );
     assert_eq!(
         core::mem::size_of::<Digits>(),
         Digits::<f32>::PARAMETER_BYTES
@@ -143,8 +143,8 @@ fn initializers_follow_the_activations() {
     let net = Digits::<f64>::new(&mut rng(8));
     let std = |w: &[f64]| (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt();
     // He for the ReLU layer (√(2/64) ≈ 0.177), LeCun for the output (√(1/128) ≈ 0.088).
-    let hidden = std(net.hidden.weight.as_slice());
-    let output = std(net.output.weight.as_slice());
+    let hidden = std(net.params.hidden.weight.as_slice());
+    let output = std(net.params.output.weight.as_slice());
     assert!(
         (hidden / (2.0f64 / 64.0).sqrt() - 1.0).abs() < 0.05,
         "{hidden}"
@@ -153,10 +153,11 @@ fn initializers_follow_the_activations() {
         (output / (1.0f64 / 128.0).sqrt() - 1.0).abs() < 0.1,
         "{output}"
     );
-    assert!(net.hidden.bias.iter().all(|&b| b == 0.0));
+    assert!(net.params.hidden.bias.iter().all(|&b| b == 0.0));
     let tanh = TanhNet::<f64>::new(&mut rng(9));
     let bound = Init::Xavier.uniform_bound(4, 6).unwrap();
     assert!(tanh
+        .params
         .dense1
         .weight
         .as_slice()
@@ -180,14 +181,13 @@ fn training_lowers_the_loss_and_fits_a_toy_problem() {
         let noise: [[f32; 4]; 1] = typenet::gradcheck::test_weights(i as u64 + 100);
         *row = core::array::from_fn(|k| centers[*label][k] + 0.3 * noise[0][k]);
     }
-    let _ = &mut data;
     let mut net = TanhNet::<f32>::new(&mut rng(11));
     let mut sgd = Sgd::new(0.5).unwrap();
     let mut cache = TanhNetCache::<30>::zeroed();
-    let mut grads = TanhNet::zeroed();
+    let mut grads = Flat::zeroed();
     let first = net.loss(&x, &y).unwrap();
     for _ in 0..200 {
-        net.train_step(&x, &y, &mut sgd, &mut cache, &mut grads)
+        net.train_step(&x, &y, &mut sgd, &mut [], &mut cache, &mut grads, &mut data)
             .unwrap();
     }
     let last = net.loss(&x, &y).unwrap();
@@ -201,9 +201,18 @@ fn bad_labels_and_nan_losses_change_nothing() {
     let before = net.clone();
     let mut sgd = Sgd::new(0.1).unwrap();
     let mut cache = TanhNetCache::<2, f64>::zeroed();
-    let mut grads = TanhNet::zeroed();
+    let mut grads = Flat::zeroed();
     let x = inputs::<2, 4>(13);
-    let err = net.train_step(&x, &[0, 3], &mut sgd, &mut cache, &mut grads);
+    let mut r = rng(0);
+    let err = net.train_step(
+        &x,
+        &[0, 3],
+        &mut sgd,
+        &mut [],
+        &mut cache,
+        &mut grads,
+        &mut r,
+    );
     assert_eq!(
         err,
         Err(Error::LabelOutOfRange {
@@ -214,7 +223,15 @@ fn bad_labels_and_nan_losses_change_nothing() {
     );
     let mut poisoned = x;
     poisoned[0][2] = f64::NAN;
-    let err = net.train_step(&poisoned, &[0, 1], &mut sgd, &mut cache, &mut grads);
+    let err = net.train_step(
+        &poisoned,
+        &[0, 1],
+        &mut sgd,
+        &mut [],
+        &mut cache,
+        &mut grads,
+        &mut r,
+    );
     assert!(matches!(err, Err(Error::NonFiniteLoss { loss }) if loss.is_nan()));
     assert_eq!(net.as_flat(), before.as_flat());
 }
@@ -264,7 +281,7 @@ fn debug_shows_the_layers() {
     let net = Digits::<f32>::zeroed();
     assert_eq!(
         format!("{net:?}"),
-        "Digits { hidden: Dense 64 → 128 + relu, output: Dense 128 → 10 }"
+        "Digits { hidden: dense 64 → 128, relu1: relu, output: dense 128 → 10 }"
     );
 }
 
@@ -283,7 +300,7 @@ network! {
 #[test]
 fn a_large_network_trains_without_touching_the_stack() {
     let mut net = Large::<f32>::new_boxed(&mut rng(16));
-    let mut grads = Large::<f32>::zeroed_boxed();
+    let mut grads = LargeGrads::<f32>::zeroed_boxed();
     let mut cache = LargeCache::<256>::zeroed_boxed();
     // Each class lights its own block of 100 inputs.
     let labels: [usize; 256] = core::array::from_fn(|i| i % 10);
@@ -293,11 +310,28 @@ fn a_large_network_trains_without_touching_the_stack() {
     }
     let x: &[[f32; 1024]; 256] = x.as_slice().try_into().unwrap();
     let mut sgd = Sgd::new(0.05).unwrap();
+    let mut r = rng(0);
     let first = net
-        .train_step(x, &labels, &mut sgd, &mut cache, &mut grads)
+        .train_step(
+            x,
+            &labels,
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut r,
+        )
         .unwrap();
     let second = net
-        .train_step(x, &labels, &mut sgd, &mut cache, &mut grads)
+        .train_step(
+            x,
+            &labels,
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut r,
+        )
         .unwrap();
     assert!(first.is_finite() && second < first, "{first} then {second}");
     assert_eq!(

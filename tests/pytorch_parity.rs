@@ -78,16 +78,16 @@ struct Parameters {
 macro_rules! load {
     ($net:expr, $p:expr) => {{
         let p: &Parameters = &$p;
-        $net.l1.weight = Matrix::from_fn(|o, i| p.w1[o][i]);
-        $net.l1.bias.copy_from_slice(&p.b1);
-        $net.l2.weight = Matrix::from_fn(|o, i| p.w2[o][i]);
-        $net.l2.bias.copy_from_slice(&p.b2);
-        $net.l3.weight = Matrix::from_fn(|o, i| p.w3[o][i]);
-        $net.l3.bias.copy_from_slice(&p.b3);
+        $net.params.l1.weight = Matrix::from_fn(|o, i| p.w1[o][i]);
+        $net.params.l1.bias.copy_from_slice(&p.b1);
+        $net.params.l2.weight = Matrix::from_fn(|o, i| p.w2[o][i]);
+        $net.params.l2.bias.copy_from_slice(&p.b2);
+        $net.params.l3.weight = Matrix::from_fn(|o, i| p.w3[o][i]);
+        $net.params.l3.bias.copy_from_slice(&p.b3);
     }};
 }
 
-/// Compares every weight and bias of a network (or its gradients) with [`assert_close`].
+/// Compares every weight and bias of a network's parameter block (or its gradients) with [`assert_close`].
 macro_rules! assert_parameters {
     ($what:expr, $net:expr, $p:expr, $tol:expr) => {{
         let (net, p, tol): (_, &Parameters, f64) = (&$net, &$p, $tol);
@@ -134,6 +134,11 @@ const MSE_NET_INITIAL: Parameters = Parameters {
     w3: MSE_NET_W3,
     b3: MSE_NET_B3,
 };
+
+/// The random source of training mode; these networks have no dropout, so it is never drawn.
+fn rng() -> rand::rngs::StdRng {
+    rand::SeedableRng::seed_from_u64(0)
+}
 
 fn classifier() -> Parity<f64> {
     let mut net = Parity::<f64>::zeroed();
@@ -184,7 +189,7 @@ fn sgd_matches_pytorch_over_three_steps() {
     let mut sgd = Sgd::new(SGD_LR).unwrap();
     let mut p = SGD_START;
     for (step, (g, after)) in SGD_GRADS.iter().zip(&SGD_AFTER).enumerate() {
-        sgd.step(&mut p, g);
+        sgd.step(&mut p, g, &mut []);
         assert_close(&format!("step {}", step + 1), &p, after, TOL);
     }
 }
@@ -193,11 +198,11 @@ fn sgd_matches_pytorch_over_three_steps() {
 /// Tolerance: [`TOL`] (1e-12) relative, per array.
 #[test]
 fn classifier_loss_and_gradients_match_pytorch() {
-    let net = classifier();
+    let mut net = classifier();
     let mut cache = ParityCache::<3, f64>::zeroed();
-    let mut grads = Parity::<f64>::zeroed();
+    let mut grads = ParityGrads::<f64>::zeroed();
     let loss = net
-        .loss_and_grad(&NET_X, &NET_LABELS, &mut cache, &mut grads)
+        .loss_and_grad(&NET_X, &NET_LABELS, &mut cache, &mut grads, &mut rng())
         .unwrap();
     assert_close("loss", &[loss], &[NET_LOSS], TOL);
     assert_close(
@@ -224,10 +229,18 @@ fn classifier_training_matches_pytorch_over_three_sgd_steps() {
     let mut net = classifier();
     let mut sgd = Sgd::new(NET_LR).unwrap();
     let mut cache = ParityCache::<3, f64>::zeroed();
-    let mut grads = Parity::<f64>::zeroed();
+    let mut grads = ParityGrads::<f64>::zeroed();
     let losses: [f64; 3] = core::array::from_fn(|_| {
-        net.train_step(&NET_X, &NET_LABELS, &mut sgd, &mut cache, &mut grads)
-            .unwrap()
+        net.train_step(
+            &NET_X,
+            &NET_LABELS,
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut rng(),
+        )
+        .unwrap()
     });
     assert_close("losses", &losses, &NET_STEP_LOSSES, TOL);
     let expected = Parameters {
@@ -238,7 +251,7 @@ fn classifier_training_matches_pytorch_over_three_sgd_steps() {
         w3: NET_W3_AFTER,
         b3: NET_B3_AFTER,
     };
-    assert_parameters!("after 3 steps", net, expected, TOL);
+    assert_parameters!("after 3 steps", net.params, expected, TOL);
     let after = net.loss(&NET_X, &NET_LABELS).unwrap();
     assert_close("loss after", &[after], &[NET_LOSS_AFTER], TOL);
 }
@@ -247,11 +260,17 @@ fn classifier_training_matches_pytorch_over_three_sgd_steps() {
 /// Tolerance: [`TOL`] (1e-12) relative, per array.
 #[test]
 fn regressor_loss_and_gradients_match_pytorch() {
-    let net = regressor();
+    let mut net = regressor();
     let mut cache = RegressionCache::<3, f64>::zeroed();
-    let mut grads = Regression::<f64>::zeroed();
+    let mut grads = RegressionGrads::<f64>::zeroed();
     let loss = net
-        .loss_and_grad(&MSE_NET_X, &MSE_NET_TARGETS, &mut cache, &mut grads)
+        .loss_and_grad(
+            &MSE_NET_X,
+            &MSE_NET_TARGETS,
+            &mut cache,
+            &mut grads,
+            &mut rng(),
+        )
         .unwrap();
     assert_close("loss", &[loss], &[MSE_NET_LOSS], TOL);
     let expected = Parameters {
@@ -272,14 +291,16 @@ fn regressor_sgd_step_matches_pytorch() {
     let mut net = regressor();
     let mut sgd = Sgd::new(MSE_NET_LR).unwrap();
     let mut cache = RegressionCache::<3, f64>::zeroed();
-    let mut grads = Regression::<f64>::zeroed();
+    let mut grads = RegressionGrads::<f64>::zeroed();
     let loss = net
         .train_step(
             &MSE_NET_X,
             &MSE_NET_TARGETS,
             &mut sgd,
+            &mut [],
             &mut cache,
             &mut grads,
+            &mut rng(),
         )
         .unwrap();
     assert_close("loss", &[loss], &MSE_NET_STEP_LOSSES, TOL);
@@ -291,7 +312,7 @@ fn regressor_sgd_step_matches_pytorch() {
         w3: MSE_NET_W3_AFTER,
         b3: MSE_NET_B3_AFTER,
     };
-    assert_parameters!("after 1 step", net, expected, TOL);
+    assert_parameters!("after 1 step", net.params, expected, TOL);
     let after = net.loss(&MSE_NET_X, &MSE_NET_TARGETS).unwrap();
     assert_close("loss after", &[after], &[MSE_NET_LOSS_AFTER], TOL);
 }

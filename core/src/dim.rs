@@ -40,16 +40,90 @@ where
 /// The typenum number of the batch size `B`.
 pub type BatchDim<const B: usize> = <Const<B> as Batch>::Dim;
 
-/// Holds when two widths are the same type; the network macro asserts it for a layer whose
-/// declared input width it cannot compare itself.
+/// Stops compilation, where the network is used with concrete widths, when a layer's
+/// declared input width is not the width the layer before it produces: the network macro's
+/// check for widths it cannot compare itself (type parameters). The message is the macro's,
+/// with both numbers in decimal.
 #[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "this layer's declared input width is not the width the layer before it produces",
-    label = "declared here"
-)]
-pub trait SameWidth<W> {}
-impl<W> SameWidth<W> for W {}
+pub const fn assert_width(declared: usize, produced: usize, layer: &str, producer: &str) {
+    if declared != produced {
+        let message = Message::new()
+            .push("layer `")
+            .push(layer)
+            .push("` takes ")
+            .number(declared)
+            .push(" inputs, but ")
+            .push(producer)
+            .push(" produces ")
+            .number(produced);
+        panic!("{}", message.as_str());
+    }
+}
 
-/// Compiles only when `Declared` and `Produced` are the same width.
+/// The largest of some numbers (at least 1): a network's smallest training batch.
 #[doc(hidden)]
-pub fn same_width<Declared: SameWidth<Produced>, Produced>() {}
+pub const fn largest(values: &[usize]) -> usize {
+    let (mut i, mut max) = (0, 1);
+    while i < values.len() {
+        if values[i] > max {
+            max = values[i];
+        }
+        i += 1;
+    }
+    max
+}
+
+/// A message built at compile time, where `format!` is not available.
+struct Message {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Message {
+    const fn new() -> Self {
+        Message {
+            bytes: [0; 256],
+            len: 0,
+        }
+    }
+
+    const fn push(mut self, text: &str) -> Self {
+        let text = text.as_bytes();
+        let mut i = 0;
+        while i < text.len() && self.len < self.bytes.len() {
+            self.bytes[self.len] = text[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn number(mut self, mut n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        while count > 0 && self.len < self.bytes.len() {
+            count -= 1;
+            self.bytes[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    const fn as_str(&self) -> &str {
+        let (text, _) = self.bytes.split_at(self.len);
+        match core::str::from_utf8(text) {
+            Ok(text) => text,
+            // Only whole strings are pushed, but a cut at the capacity could split a
+            // character.
+            Err(_) => "a layer's declared input width is not the width before it",
+        }
+    }
+}

@@ -26,6 +26,25 @@ pub enum Init {
 }
 
 impl Init {
+    /// The first initializer that the layers after a dense layer suggest (He for ReLU,
+    /// Xavier for tanh, …), or LeCun's when none does.
+    ///
+    /// ```
+    /// use typenet_core::Init;
+    /// assert_eq!(Init::suggested_by(&[None, Some(Init::He)]), Init::He);
+    /// assert_eq!(Init::suggested_by(&[]), Init::LeCun);
+    /// ```
+    pub const fn suggested_by(after: &[Option<Init>]) -> Init {
+        let mut i = 0;
+        while i < after.len() {
+            if let Some(init) = after[i] {
+                return init;
+            }
+            i += 1;
+        }
+        Init::LeCun
+    }
+
     /// The standard deviation of the weights this initializer draws.
     pub fn std_dev(self, d_in: usize, d_out: usize) -> f64 {
         match (self, self.uniform_bound(d_in, d_out)) {
@@ -73,7 +92,7 @@ impl Init {
 }
 
 /// A uniform draw from [0, 1) with 53 random bits.
-fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+pub(crate) fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 

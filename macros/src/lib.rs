@@ -8,6 +8,7 @@ use proc_macro::TokenStream;
 mod check;
 mod expand;
 mod parse;
+mod registry;
 
 /// Turns a declarative description of a network into plain structs whose shapes are types.
 /// See the `typenet` crate for the grammar and what is generated.
@@ -16,7 +17,9 @@ pub fn network(input: TokenStream) -> TokenStream {
     let net = syn::parse_macro_input!(input as parse::Network);
     match check::network(&net) {
         Ok(plan) => expand::network(&plan),
-        Err(errors) => expand::fallback(&net, errors),
+        // Only the errors: without stand-in types, rustc reports nothing more about code that
+        // uses the network, so one mistake makes one error.
+        Err(errors) => errors.into_compile_error(),
     }
     .into()
 }

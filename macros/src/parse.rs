@@ -8,6 +8,7 @@
 //!           | (Ident ":")? Ident ("(" Arg ("," Arg)* ","? ")")?     // a layer, e.g. `hidden: dense(128)`, `relu`
 //! Arg      := Ident "=" Expr                                        // an option, e.g. `init = he`
 //!           | Width ("->" Width)?                                   // a width, or `in -> out`
+//!           | Expr                                                  // a positional value, e.g. `0.5`
 //! Width    := LitInt | Type                                         // `128`, or a typenum type such as `H`
 //! ```
 
@@ -62,6 +63,8 @@ pub enum Arg {
         input: Option<(Width, Token![->])>,
         output: Width,
     },
+    /// A positional value that is not a width, such as `0.5` in `dropout(0.5)`.
+    Value(Expr),
 }
 
 #[derive(Clone)]
@@ -138,6 +141,9 @@ impl Parse for Arg {
                 value: input.parse()?,
             });
         }
+        if input.peek(syn::LitFloat) || input.peek(Token![-]) {
+            return Ok(Arg::Value(input.parse()?));
+        }
         let first: Width = input.parse()?;
         if input.peek(Token![->]) {
             let arrow = input.parse()?;
@@ -165,6 +171,11 @@ impl Parse for Width {
 }
 
 impl Width {
+    /// A width of 1, standing in after a broken layer so that checking can go on.
+    pub fn one() -> Self {
+        Width::Literal(LitInt::new("1", Span::call_site()))
+    }
+
     /// The width as a number, when it is written as one.
     pub fn value(&self) -> Option<syn::Result<u64>> {
         match self {
@@ -211,6 +222,7 @@ impl ToTokens for Arg {
                 }
                 output.to_tokens(tokens);
             }
+            Arg::Value(value) => value.to_tokens(tokens),
         }
     }
 }

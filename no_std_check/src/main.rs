@@ -6,6 +6,7 @@
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use typenet::optim::Momentum;
 use typenet::prelude::*;
 
 network! {
@@ -19,15 +20,18 @@ network! {
 }
 
 fn trains() -> Result<bool, Error> {
-    let mut net = Xor::<f32>::new(&mut SmallRng::seed_from_u64(7));
+    let mut rng = SmallRng::seed_from_u64(7);
+    let mut net = Xor::<f32>::new(&mut rng);
     let mut cache = XorCache::<4>::zeroed();
-    let mut grads = Xor::zeroed();
-    let mut sgd = Sgd::new(0.5).map_err(|_| Error::NonFiniteLoss { loss: 0.5 })?;
+    let mut grads = XorGrads::zeroed();
+    // Momentum's state (one copy of the parameters) is a plain value on the stack too.
+    let mut optimizer = Momentum::new(0.2, 0.9).map_err(|_| Error::NonFiniteLoss { loss: 0.2 })?;
+    let mut state = Flat::zeroed();
     let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let labels = [0, 1, 1, 0];
     let first = net.loss(&x, &labels)?;
-    for _ in 0..2000 {
-        net.train_step(&x, &labels, &mut sgd, &mut cache, &mut grads)?;
+    for _ in 0..500 {
+        net.train_step(&x, &labels, &mut optimizer, &mut state, &mut cache, &mut grads, &mut rng)?;
     }
     let last = net.loss(&x, &labels)?;
     Ok(last < first / 10.0 && net.predict(&x) == labels)

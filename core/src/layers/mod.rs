@@ -15,16 +15,16 @@
 //! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
 //! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 
-// mod batch_norm;
+mod batch_norm;
 mod dense;
-// mod dropout;
+mod dropout;
 mod relu;
 mod sigmoid;
 mod tanh;
 
-// pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
+pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
 pub use dense::{Dense, DenseParams};
-// pub use dropout::Dropout;
+pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use tanh::Tanh;
@@ -147,14 +147,13 @@ pub trait Activation: Copy + Default + fmt::Debug {
     fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]);
 }
 
-/// The [`Layer`] of an [`Activation`] `A` over `W` features.
-pub struct Elementwise<A, W>(pub A, core::marker::PhantomData<W>);
+/// The [`Layer`] of an [`Activation`] `A` over `W` features: `relu`, `tanh` and `sigmoid` in
+/// `network!`.
+pub struct Elementwise<A, W>(core::marker::PhantomData<(A, W)>);
 
 impl<A: Activation, W> Elementwise<A, W> {
-    /// The layer.
-    pub const fn new(activation: A) -> Self {
-        Elementwise(activation, core::marker::PhantomData)
-    }
+    /// The layer (it has no configuration).
+    pub const NEW: Self = Elementwise(core::marker::PhantomData);
 }
 
 impl<A: Activation, W> Clone for Elementwise<A, W> {
@@ -201,7 +200,7 @@ pub(crate) mod tests {
     /// Checks an activation's backward pass against central differences at `x`, with the
     /// loss Σ cₖ·f(x)ₖ.
     pub fn check_activation<A: Activation>(x: [[f64; 4]; 3]) {
-        let layer = Elementwise::<A, U4>::new(A::default());
+        let layer = Elementwise::<A, U4>::NEW;
         let mut x: Matrix<U3, U4, f64> = x.cast_ref::<Matrix<U3, U4, f64>>().clone();
         let c: Matrix<U3, U4, f64> = test_weights(3);
         let forward = |x: &Matrix<U3, U4, f64>| {

@@ -1,0 +1,298 @@
+//! The one table of everything `network!` knows by name: layers, initializers and losses.
+//!
+//! Each row maps a name to its type in `typenet-core` and says how the macro composes it:
+//! its width rule, its options (with their checks and defaults), and which blocks it has.
+//! Error messages and "did you mean" hints come from the same rows. Adding a layer kind to
+//! the macro is one row in [`LAYERS`]; its behaviour lives in core.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// How a layer's output width follows from its arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WidthRule {
+    /// Takes its output width (`dense(128)`), optionally with the input (`dense(64 -> 128)`).
+    InOut,
+    /// Keeps the width of the layer before it (activations, dropout, batch norm).
+    Keeps,
+}
+
+/// What values an option takes, and the rule the macro checks on a literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionKind {
+    /// An initializer name from [`INITS`].
+    Init,
+    /// A number in [0, 1): a probability of dropping.
+    Probability,
+    /// A number in [0, 1].
+    UnitInterval,
+    /// A finite number greater than 0.
+    Positive,
+}
+
+impl OptionKind {
+    /// The rule as the error message states it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            OptionKind::Init => "an initializer name",
+            OptionKind::Probability => "a number in [0, 1)",
+            OptionKind::UnitInterval => "a number in [0, 1]",
+            OptionKind::Positive => "a number greater than 0",
+        }
+    }
+
+    /// Whether a literal value obeys the rule.
+    pub fn accepts(self, value: f64) -> bool {
+        match self {
+            OptionKind::Init => false,
+            OptionKind::Probability => (0.0..1.0).contains(&value),
+            OptionKind::UnitInterval => (0.0..=1.0).contains(&value),
+            OptionKind::Positive => value.is_finite() && value > 0.0,
+        }
+    }
+}
+
+/// One option of a layer, e.g. `p` of `dropout(p = 0.5)`.
+pub struct OptionSpec {
+    pub name: &'static str,
+    pub kind: OptionKind,
+    /// Whether it may be written without its name (`dropout(0.5)`).
+    pub positional: bool,
+    /// Its value when not written, as tokens; `None` for a required option. `init` has no
+    /// literal default: it follows from the layers after the dense layer.
+    pub default: Option<&'static str>,
+    /// What it means, for the field documentation.
+    pub doc: &'static str,
+}
+
+/// One kind of layer.
+pub struct LayerKind {
+    /// Its name in `network!`.
+    pub name: &'static str,
+    /// A short description for generated documentation.
+    pub doc: &'static str,
+    pub width: WidthRule,
+    pub options: &'static [OptionSpec],
+    /// Whether it has trainable parameters (a field in the network's parameter block).
+    pub params: bool,
+    /// Whether it has buffers (a field in the network's buffer block).
+    pub buffers: bool,
+    /// Its core type, given `::typenet::__private` and its widths (`[in, out]` for
+    /// [`WidthRule::InOut`], `[width]` for [`WidthRule::Keeps`]).
+    pub ty: fn(&TokenStream, &[TokenStream]) -> TokenStream,
+    /// Its configuration value, given the type and its option values in table order.
+    pub config: fn(&TokenStream, &TokenStream, &[TokenStream]) -> TokenStream,
+}
+
+pub const LAYERS: &[LayerKind] = &[
+    LayerKind {
+        name: "dense",
+        doc: "a dense layer",
+        width: WidthRule::InOut,
+        options: &[OptionSpec {
+            name: "init",
+            kind: OptionKind::Init,
+            positional: false,
+            default: None,
+            doc: "the weights' initializer",
+        }],
+        params: true,
+        buffers: false,
+        ty: |p, w| {
+            let (i, o) = (&w[0], &w[1]);
+            quote!(#p::Dense<#i, #o>)
+        },
+        config: |_, ty, v| {
+            let init = &v[0];
+            quote!(<#ty>::new(#init))
+        },
+    },
+    activation(
+        "relu",
+        "ReLU",
+        |p, w| quote!(#p::Elementwise<#p::Relu, #(#w)*>),
+    ),
+    activation(
+        "tanh",
+        "tanh",
+        |p, w| quote!(#p::Elementwise<#p::Tanh, #(#w)*>),
+    ),
+    activation(
+        "sigmoid",
+        "the logistic sigmoid",
+        |p, w| quote!(#p::Elementwise<#p::Sigmoid, #(#w)*>),
+    ),
+    LayerKind {
+        name: "dropout",
+        doc: "inverted dropout",
+        width: WidthRule::Keeps,
+        options: &[OptionSpec {
+            name: "p",
+            kind: OptionKind::Probability,
+            positional: true,
+            default: None,
+            doc: "the probability of dropping a unit",
+        }],
+        params: false,
+        buffers: false,
+        ty: |p, w| quote!(#p::Dropout<#(#w)*>),
+        config: |_, ty, v| {
+            let p = &v[0];
+            quote!(<#ty>::new(#p))
+        },
+    },
+    LayerKind {
+        name: "batch_norm",
+        doc: "batch normalization",
+        width: WidthRule::Keeps,
+        options: &[
+            OptionSpec {
+                name: "eps",
+                kind: OptionKind::Positive,
+                positional: false,
+                default: Some("1e-5"),
+                doc: "the ε added to the variance",
+            },
+            OptionSpec {
+                name: "momentum",
+                kind: OptionKind::UnitInterval,
+                positional: false,
+                default: Some("0.1"),
+                doc: "the weight of each new batch in the running statistics",
+            },
+        ],
+        params: true,
+        buffers: true,
+        ty: |p, w| quote!(#p::BatchNorm<#(#w)*>),
+        config: |_, ty, v| {
+            let (eps, momentum) = (&v[0], &v[1]);
+            quote!(<#ty>::new(#eps, #momentum))
+        },
+    },
+];
+
+const fn activation(
+    name: &'static str,
+    doc: &'static str,
+    ty: fn(&TokenStream, &[TokenStream]) -> TokenStream,
+) -> LayerKind {
+    LayerKind {
+        name,
+        doc,
+        width: WidthRule::Keeps,
+        options: &[],
+        params: false,
+        buffers: false,
+        ty,
+        config: |_, ty, _| quote!(<#ty>::NEW),
+    }
+}
+
+/// Initializers: the name in `network!` and the `Init` variant in core.
+pub const INITS: &[(&str, &str)] = &[
+    ("lecun", "LeCun"),
+    ("xavier", "Xavier"),
+    ("xavier_sigmoid", "XavierSigmoid"),
+    ("he", "He"),
+    ("zeros", "Zeros"),
+];
+
+/// One loss.
+pub struct LossKind {
+    pub name: &'static str,
+    /// Its core type (a unit struct) under `::typenet::__private`.
+    pub ty: &'static str,
+    /// Whether targets are class indices (`usize`); otherwise they are rows like the output.
+    pub classifies: bool,
+    /// What it computes, for the generated documentation.
+    pub doc: &'static str,
+}
+
+pub const LOSSES: &[LossKind] = &[
+    LossKind {
+        name: "softmax_cross_entropy",
+        ty: "SoftmaxCrossEntropy",
+        classifies: true,
+        doc: "softmax cross-entropy of the outputs (logits) against class indices",
+    },
+    LossKind {
+        name: "mean_squared_error",
+        ty: "MeanSquaredError",
+        classifies: false,
+        doc: "mean squared error of the outputs against target rows",
+    },
+];
+
+pub fn layer(name: &str) -> Option<&'static LayerKind> {
+    LAYERS.iter().find(|k| k.name == name)
+}
+
+pub fn loss(name: &str) -> Option<&'static LossKind> {
+    LOSSES.iter().find(|k| k.name == name)
+}
+
+pub fn init(name: &str) -> Option<&'static str> {
+    INITS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+pub fn layer_names() -> Vec<&'static str> {
+    LAYERS.iter().map(|k| k.name).collect()
+}
+
+pub fn loss_names() -> Vec<&'static str> {
+    LOSSES.iter().map(|k| k.name).collect()
+}
+
+pub fn init_names() -> Vec<&'static str> {
+    INITS.iter().map(|(n, _)| *n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_snake_case() {
+        let mut names = layer_names();
+        names.extend(loss_names());
+        names.extend(init_names());
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn positional_options_come_first_and_required_ones_are_positional_or_init() {
+        for kind in LAYERS {
+            let first_named = kind.options.iter().position(|o| !o.positional);
+            if let Some(i) = first_named {
+                assert!(
+                    kind.options[i..].iter().all(|o| !o.positional),
+                    "{}",
+                    kind.name
+                );
+            }
+            for o in kind.options {
+                assert!(
+                    o.default.is_some() || o.positional || o.kind == OptionKind::Init,
+                    "{}: a required option must be positional",
+                    kind.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn option_rules() {
+        assert!(OptionKind::Probability.accepts(0.0));
+        assert!(!OptionKind::Probability.accepts(1.0));
+        assert!(!OptionKind::Probability.accepts(1.2));
+        assert!(OptionKind::UnitInterval.accepts(1.0));
+        assert!(!OptionKind::Positive.accepts(0.0));
+        assert!(!OptionKind::Positive.accepts(f64::NAN));
+    }
+}
