@@ -84,8 +84,8 @@ pub mod __private {
     pub use typenet_core::flat::{flat_clone, Marker};
     pub use typenet_core::flat_struct;
     pub use typenet_core::layers::{
-        Backward, BuffersOf, Dense, Elementwise, Forward, Layer, LayerCache, ParamsOf, Relu,
-        Sigmoid, Tanh,
+        Backward, BatchNorm, BuffersOf, Dense, Dropout, Elementwise, Forward, Layer, LayerCache,
+        ParamsOf, Relu, Sigmoid, Tanh,
     };
     pub use typenet_core::loss::{MeanSquaredError, SoftmaxCrossEntropy};
     pub use typenet_core::mode::Mode;

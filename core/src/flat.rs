@@ -222,7 +222,23 @@ impl<P: ?Sized, T> Default for Marker<P, T> {
 /// ```
 #[macro_export]
 macro_rules! flat_struct {
+    // Inside this crate, whose root denies `unsafe_code`, the impl carries an `allow`. A user
+    // crate needs none (and may `forbid` it): the lint does not look into other crates'
+    // macros.
+    (@core $($body:tt)*) => {
+        $crate::__flat_struct_with! { [#[allow(unsafe_code)]] $($body)* }
+    };
+    ($($body:tt)*) => {
+        $crate::__flat_struct_with! { [] $($body)* }
+    };
+}
+
+/// The body of [`flat_struct!`], with attributes for the `unsafe impl`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __flat_struct_with {
     (
+        [$(#[$impl_meta:meta])*]
         $(#[$meta:meta])*
         $vis:vis struct $name:ident [$($decl:tt)*] [$($impl_:tt)*] [$($use_:tt)*]
         ($scalar:ty, $phantom:ty)
@@ -242,7 +258,7 @@ macro_rules! flat_struct {
         // SAFETY: `repr(C)` over fields that are all `Flat<scalar>` (the `LEN` sum requires
         // it), so the struct is a run of scalars; `Flat`'s compile-time check rejects any
         // padding, and the marker field gives it the scalar's alignment even when empty.
-        #[allow(unsafe_code)]
+        $(#[$impl_meta])*
         unsafe impl<$($impl_)*> $crate::Flat<$scalar> for $name<$($use_)*>
         $(where $($pred)*)?
         {
@@ -291,11 +307,11 @@ mod tests {
         assert!(align_of::<()>() != align_of::<f64>());
     }
 
-    crate::flat_struct! {
+    crate::flat_struct! { @core
         struct Empty[T][T][T] (T, ()) {}
     }
 
-    crate::flat_struct! {
+    crate::flat_struct! { @core
         struct Two[T: crate::Scalar, W: ArrayLength][T: crate::Scalar, W: ArrayLength][T, W] (T, W) {
             a: GenericArray<T, W>,
             b: [T; 3],

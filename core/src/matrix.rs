@@ -7,7 +7,7 @@ use core::fmt;
 use core::ops::{Index, IndexMut};
 use generic_array::{ArrayLength, GenericArray};
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// A row-major `R`×`C` matrix of `T`, stored inline as `R` rows of `C` scalars.
     ///
     /// Products only compile when their inner dimensions agree:

@@ -381,16 +381,9 @@ pub trait Network<T: Scalar>: Flat<T> {
     }
 
     /// Calls `visit` with every tensor of the network and its values: parameters, then
-    /// buffers, each with its PyTorch-style name, role and shape.
-    ///
-    /// ```
-    /// # use typenet::prelude::*;
-    /// network! { struct Net { input: 2, hidden: dense(3), relu, dense(1), loss: mean_squared_error } }
-    /// let net = Net::<f32>::zeroed();
-    /// let mut names = Vec::new();
-    /// net.visit_tensors(|t, values| names.push(format!("{t} {} {}", t.shape, values.len())));
-    /// assert_eq!(names, ["hidden.weight [3, 2] 6", "hidden.bias [3] 3", "dense1.weight [1, 3] 3", "dense1.bias [1] 1"]);
-    /// ```
+    /// buffers, each with its PyTorch-style name (`hidden.weight`), role and shape. For
+    /// `input: 2, hidden: dense(3), relu, dense(1)` it visits `hidden.weight [3, 2]`,
+    /// `hidden.bias [3]`, `dense1.weight [1, 3]` and `dense1.bias [1]`.
     fn visit_tensors(&self, mut visit: impl FnMut(TensorInfo, &[T])) {
         let params = self.params().as_flat();
         Self::Params::visit_tensors(&mut |t| visit(t, &params[t.range()]));

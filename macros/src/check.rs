@@ -226,8 +226,13 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
             output,
             input_to_assert,
             options: args.options,
-            producer: std::mem::replace(&mut producer, format!("the layer before it, `{field}`,")),
+            producer: producer.clone(),
         });
+        // Layers that keep the width (activations, dropout, batch norm) pass on the name of
+        // the layer that set it: the layer the user thinks of as the one before.
+        if kind.width == WidthRule::InOut {
+            producer = format!("the layer before it, `{field}`,");
+        }
     }
     layers
 }
@@ -350,11 +355,16 @@ fn layer_args(layer: &Layer, kind: &'static LayerKind, errors: &mut Errors) -> O
         ok = false;
     }
     for (spec, value) in kind.options.iter().zip(&args.options) {
-        if value.is_none() && spec.default.is_none() && spec.kind != OptionKind::Init {
+        let written = list.iter().any(|arg| match arg {
+            Arg::Option { key, .. } => key == spec.name,
+            _ => spec.positional,
+        });
+        if value.is_none() && !written && spec.default.is_none() && spec.kind != OptionKind::Init {
             errors.push(Error::new_spanned(
                 layer,
                 format!(
-                    "`{name}` needs its {} ({}), e.g. `{name}(0.5)`",
+                    "`{name}` needs `{}`, {} ({}), e.g. `{name}(0.5)`",
+                    spec.name,
                     spec.doc,
                     spec.kind.rule()
                 ),
@@ -544,7 +554,7 @@ mod tests {
         )
         .unwrap();
         let names: Vec<_> = layers.iter().map(|l| l.0.as_str()).collect();
-        assert_eq!(names, ["hidden", "relu1", "dropout1", "dense1", "tanh1"]);
+        assert_eq!(names, ["hidden", "relu1", "dropout1", "dense2", "tanh1"]);
         assert_eq!(layers[2].1, "8");
         assert_eq!((layers[3].1.as_str(), layers[3].2.as_str()), ("8", "3"));
     }
@@ -586,7 +596,7 @@ mod tests {
         );
         let e = errors("struct N { input: 4, dense(4), dropout, loss: mean_squared_error }");
         assert!(
-            e[0].starts_with("`dropout` needs its the probability"),
+            e[0].starts_with("`dropout` needs `p`, the probability"),
             "{e:?}"
         );
         let e = errors(

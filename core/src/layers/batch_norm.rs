@@ -148,7 +148,7 @@ impl<W> fmt::Display for BatchNorm<W> {
     }
 }
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// The parameters of a [`BatchNorm`] layer: a scale and a shift per feature.
     ///
     /// ```
@@ -164,7 +164,7 @@ crate::flat_struct! {
     }
 }
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// The buffers of a [`BatchNorm`] layer: the running statistics used in evaluation.
     ///
     /// ```
@@ -180,7 +180,7 @@ crate::flat_struct! {
     }
 }
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// What a [`BatchNorm`] forward pass over `B` rows keeps: for the backward pass x̂ and
     /// 1/√(σ² + ε), for [`update_buffers`](Layer::update_buffers) μ and σ².
     ///
@@ -310,12 +310,11 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
     /// running_mean ← (1 − m)·running_mean + m·μ and running_var ← (1 − m)·running_var +
     /// m·σ²·B/(B − 1), m the momentum; from the cache of a training pass.
     fn update_buffers<B: ArrayLength>(&self, buffers: &mut Self::Buffers, cache: &Self::Cache<B>) {
-        const {
-            assert!(
-                B::USIZE >= 2,
-                "batch norm cannot train on a batch of 1 row: its unbiased variance divides by B − 1"
-            )
-        };
+        // A batch of one row has no unbiased variance. Networks refuse to train on one at
+        // compile time (MIN_TRAINING_BATCH); called directly, the statistics stay as they are.
+        if B::USIZE < 2 {
+            return;
+        }
         let (m, keep) = (T::from_f64(self.momentum), T::from_f64(1.0 - self.momentum));
         let unbiased = T::from_f64(B::USIZE as f64 / (B::USIZE - 1) as f64);
         for (r, &mean) in buffers.running_mean.iter_mut().zip(&cache.mean) {

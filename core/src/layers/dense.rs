@@ -58,7 +58,7 @@ impl<I: ArrayLength, O: ArrayLength> fmt::Display for Dense<I, O> {
     }
 }
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// The parameters of a [`Dense`] layer.
     pub struct DenseParams[I: ArrayLength, O: ArrayLength, T = f32][I: ArrayLength, O: ArrayLength, T: Scalar][I, O, T] (T, I) {
         /// W, `O`×`I` (`weight` in PyTorch).

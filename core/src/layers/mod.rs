@@ -118,7 +118,7 @@ pub type ParamsOf<L, T> = <L as Layer<T>>::Params;
 /// A layer's buffers.
 pub type BuffersOf<L, T> = <L as Layer<T>>::Buffers;
 
-crate::flat_struct! {
+crate::flat_struct! { @core
     /// What a network keeps for one layer and a batch of `B` rows: the layer's output, the
     /// gradient of the loss with respect to it, and the layer's own cache.
     pub struct LayerCache[L: Layer<T>, B: ArrayLength, T: Scalar][L: Layer<T>, B: ArrayLength, T: Scalar][L, B, T] (T, L)

@@ -8,8 +8,12 @@
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
 //! `mod`/`pub use` lines below. The network macro needs no change.
 
+mod adam;
+mod momentum;
 mod sgd;
 
+pub use adam::{Adam, AdamState};
+pub use momentum::Momentum;
 pub use sgd::Sgd;
 
 use crate::error::InvalidHyperParameter;

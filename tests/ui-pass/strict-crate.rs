@@ -1,0 +1,33 @@
+//! A crate with the strictest settings uses `network!`: no unsafe code may appear in it, every
+//! public item needs documentation, and every warning is an error.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(warnings)]
+
+use rand::SeedableRng;
+use typenet::prelude::*;
+
+network! {
+    /// A documented network with every kind of layer.
+    pub struct Net {
+        input: 4,
+        hidden: dense(8), relu,
+        dropout(0.1),
+        norm: batch_norm,
+        dense(2), sigmoid,
+        loss: mean_squared_error,
+    }
+}
+
+fn main() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let mut net = Net::<f64>::new(&mut rng);
+    let mut cache = NetCache::<2, f64>::zeroed();
+    let mut grads = NetGrads::zeroed();
+    let mut sgd = Sgd::new(0.1).unwrap();
+    let x = [[0.5; 4], [-0.5; 4]];
+    let loss = net
+        .train_step(&x, &[[1.0, 0.0]; 2], &mut sgd, &mut [], &mut cache, &mut grads, &mut rng)
+        .unwrap();
+    assert!(loss.is_finite());
+}

@@ -1,0 +1,16 @@
+use typenet::prelude::*;
+
+network! {
+    struct Mlp<H> {
+        input: 4,
+        dense(H), relu,
+        dense(3),
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {
+    let net = Mlp::<U16, f32>::zeroed();
+    let mut cache = MlpCache::<U8, 2>::zeroed();
+    let _ = net.forward_with(&[[0.0; 4]; 2], &mut cache);
+}
