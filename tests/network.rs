@@ -86,17 +86,17 @@ fn a_sigmoid_regressor_passes_the_gradient_check() {
 
 #[test]
 fn a_generic_network_passes_the_gradient_check() {
-    let mut net = Generic::<U16, f64>::new(&mut rng(5));
+    let mut net = Generic::<16, f64>::new(&mut rng(5));
     // Inputs away from zero so that no ReLU sits on its kink.
     let x = inputs::<3, 4>(6).map(|row| row.map(|v| v + 0.05f64.copysign(v)));
     let labels = [2, 0, 1];
-    let mut cache = GenericCache::<U16, 3, f64>::zeroed();
-    let mut grads = GenericGrads::<U16, f64>::zeroed();
+    let mut cache = GenericCache::<16, 3, f64>::zeroed();
+    let mut grads = GenericGrads::<16, f64>::zeroed();
     net.loss_and_grad(&x, &labels, &mut cache, &mut grads, &mut rng(0))
         .unwrap();
     net.check_gradients(GradCheck::F64, &grads, |n| n.loss(&x, &labels).unwrap())
         .unwrap();
-    assert_eq!(Generic::<U5>::PARAMETERS, 4 * 5 + 5 + 5 * 3 + 3);
+    assert_eq!(Generic::<5>::PARAMETERS, 4 * 5 + 5 + 5 * 3 + 3);
 }
 
 #[test]
@@ -338,4 +338,46 @@ fn a_large_network_trains_without_touching_the_stack() {
         Large::<f32>::PARAMETERS,
         1024 * 1024 * 2 + 1024 * 10 + 2048 + 10
     );
+}
+
+network! {
+    /// Widths above 1024 that are not powers of two take the macro's binary typenum form.
+    struct Wide {
+        input: 3,
+        wide: dense(2000), tanh,
+        dense(2000 -> 2),
+        loss: softmax_cross_entropy,
+    }
+}
+
+#[test]
+fn a_network_wider_than_1024_trains() {
+    let mut r = rng(17);
+    let mut net = Wide::<f32>::new_boxed(&mut r);
+    let mut cache = WideCache::<4>::zeroed_boxed();
+    let mut grads = WideGrads::<f32>::zeroed_boxed();
+    let x = [
+        [1.0, 0.0, -1.0],
+        [0.5, 0.5, 0.5],
+        [-1.0, 0.0, 1.0],
+        [0.0, 1.0, 0.0],
+    ];
+    let labels = [0, 1, 0, 1];
+    let mut sgd = Sgd::new(0.05).unwrap();
+    let first = net.loss(&x, &labels).unwrap();
+    for _ in 0..20 {
+        net.train_step(
+            &x,
+            &labels,
+            &mut sgd,
+            &mut [],
+            &mut cache,
+            &mut grads,
+            &mut r,
+        )
+        .unwrap();
+    }
+    assert!(net.loss(&x, &labels).unwrap() < first);
+    assert_eq!(Wide::<f32>::PARAMETERS, 3 * 2000 + 2000 + 2000 * 2 + 2);
+    assert_eq!(net.tensor("wide.weight").map(<[f32]>::len), Some(6000));
 }

@@ -40,6 +40,36 @@ where
 /// The typenum number of the batch size `B`.
 pub type BatchDim<const B: usize> = <Const<B> as Batch>::Dim;
 
+/// A `const` width that has a typenum counterpart: from 1 to 1024, and powers of two above.
+/// A network's width parameters (`struct Mlp<H>`) are `const H: usize` with
+/// `where Const<H>: Width`, so that widths read as plain numbers in types and messages.
+///
+/// ```
+/// use typenet_core::dim::{WidthDim, Unsigned};
+/// assert_eq!(<WidthDim<100> as Unsigned>::USIZE, 100);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a width of `{Self}` is not supported: a width is a number from 1 to 1024, or a power of two above",
+    label = "this width",
+    note = "pick a width typenet can map to a type, e.g. 1000 or 2048"
+)]
+pub trait Width {
+    /// The typenum number equal to the width.
+    type Dim: ArrayLength;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const W: usize> Width for Const<W>
+where
+    Const<W>: ToUInt,
+    U<W>: ArrayLength,
+{
+    type Dim = U<W>;
+}
+
+/// The typenum number of the width `W`.
+pub type WidthDim<const W: usize> = <Const<W> as Width>::Dim;
+
 /// Stops compilation, where the network is used with concrete widths, when a layer's
 /// declared input width is not the width the layer before it produces: the network macro's
 /// check for widths it cannot compare itself (type parameters). The message is the macro's,

@@ -97,7 +97,8 @@ fn no_derives(net: &Network, errors: &mut Errors) {
     }
 }
 
-// Rule: generic parameters are type parameters (widths); `T` is reserved for the scalar.
+// Rule: generic parameters stand for widths: written `H` (or `const H: usize`), with no
+// bounds or defaults; `T` is reserved for the scalar.
 fn generics_are_widths(net: &Network, errors: &mut Errors) {
     for param in &net.generics.params {
         match param {
@@ -105,13 +106,45 @@ fn generics_are_widths(net: &Network, errors: &mut Errors) {
                 &ty.ident,
                 "the type parameter `T` is reserved for the scalar type (`f32` or `f64`) that `network!` adds",
             )),
+            GenericParam::Type(ty) if ty.colon_token.is_some() || ty.default.is_some() => {
+                errors.push(Error::new_spanned(
+                    ty,
+                    format!("a width parameter is written as just its name, `{}`: it becomes a `const {}: usize`", ty.ident, ty.ident),
+                ))
+            }
             GenericParam::Type(_) => {}
+            GenericParam::Const(c) if c.default.is_none() && quote::ToTokens::to_token_stream(&c.ty).to_string() == "usize" => {}
             other => errors.push(Error::new_spanned(
                 other,
-                "`network!` takes only type parameters, which stand for widths",
+                "`network!` takes only width parameters, written `H` or `const H: usize`",
             )),
         }
     }
+}
+
+/// The names of the network's width parameters.
+pub fn width_params(net: &Network) -> Vec<Ident> {
+    net.generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(tp) => Some(tp.ident.clone()),
+            GenericParam::Const(c) => Some(c.ident.clone()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect()
+}
+
+/// A width written as a type that is one of the width parameters becomes [`Width::Param`].
+fn resolve(width: &Width, params: &[Ident]) -> Width {
+    if let Width::Type(syn::Type::Path(path)) = width {
+        if let Some(ident) = path.path.get_ident() {
+            if path.qself.is_none() && params.contains(ident) {
+                return Width::Param(ident.clone());
+            }
+        }
+    }
+    width.clone()
 }
 
 // Rule: the first entry, and only the first, is `input: WIDTH`.
@@ -125,7 +158,7 @@ fn input_comes_first(net: &Network, errors: &mut Errors) -> Option<Width> {
                     "`input` must be the first entry, and only one",
                 ));
             } else if width_is_positive(width, errors) {
-                found = Some(width.clone());
+                found = Some(resolve(width, &width_params(net)));
             }
         }
     }
@@ -176,6 +209,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
     // compared until a layer states its width again), and what produced it.
     let mut width = input.cloned();
     let mut producer = String::from("the input");
+    let params = width_params(net);
     for item in &net.items {
         let Item::Layer(layer) = item else { continue };
         let name = layer.kind.to_string();
@@ -194,7 +228,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
             || Ident::new(&format!("{name}{ordinal}"), layer.kind.span()),
             |(label, _)| label.clone(),
         );
-        let Some(args) = layer_args(layer, kind, errors) else {
+        let Some(args) = layer_args(layer, kind, &params, errors) else {
             width = None;
             continue;
         };
@@ -212,7 +246,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
         let input = width
             .clone()
             .or_else(|| args.declared_input.clone())
-            .unwrap_or_else(|| args.output.clone().unwrap_or_else(|| Width::one()));
+            .unwrap_or_else(|| args.output.clone().unwrap_or_else(Width::one));
         let output = args.output.clone().unwrap_or_else(|| input.clone());
         let input_to_assert = args
             .declared_input
@@ -246,7 +280,12 @@ struct Args {
 
 // Rule: a layer's arguments are its width (for `dense`), then its positional options, then
 // named options it has, each once, each obeying its rule when written as a literal.
-fn layer_args(layer: &Layer, kind: &'static LayerKind, errors: &mut Errors) -> Option<Args> {
+fn layer_args(
+    layer: &Layer,
+    kind: &'static LayerKind,
+    params: &[Ident],
+    errors: &mut Errors,
+) -> Option<Args> {
     let name = kind.name;
     let mut args = Args {
         declared_input: None,
@@ -286,8 +325,8 @@ fn layer_args(layer: &Layer, kind: &'static LayerKind, errors: &mut Errors) -> O
                     .as_ref()
                     .is_none_or(|w| width_is_positive(w, errors));
                 ok &= width_is_positive(output, errors);
-                args.declared_input = declared;
-                args.output = Some(output.clone());
+                args.declared_input = declared.map(|w| resolve(&w, params));
+                args.output = Some(resolve(output, params));
             }
             Arg::Width { .. } | Arg::Value(_) => {
                 let Some((i, spec)) = positional.next() else {
@@ -544,7 +583,7 @@ mod tests {
     }
 
     fn errors(src: &str) -> Vec<String> {
-        check(src).err().expect("the network is rejected")
+        check(src).expect_err("the network is rejected")
     }
 
     #[test]

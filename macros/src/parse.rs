@@ -71,7 +71,11 @@ pub enum Arg {
 #[allow(clippy::large_enum_variant)]
 pub enum Width {
     Literal(LitInt),
+    /// A typenum type, such as `typenet::dim::U8`.
     Type(Type),
+    /// One of the network's width parameters (`H` in `struct Mlp<H>`), which `check`
+    /// recognizes among the types; it becomes a `const H: usize`.
+    Param(Ident),
 }
 
 impl Parse for Network {
@@ -180,7 +184,7 @@ impl Width {
     pub fn value(&self) -> Option<syn::Result<u64>> {
         match self {
             Width::Literal(lit) => Some(lit.base10_parse()),
-            Width::Type(_) => None,
+            Width::Type(_) | Width::Param(_) => None,
         }
     }
 }
@@ -190,6 +194,7 @@ impl ToTokens for Width {
         match self {
             Width::Literal(lit) => lit.to_tokens(tokens),
             Width::Type(ty) => ty.to_tokens(tokens),
+            Width::Param(ident) => ident.to_tokens(tokens),
         }
     }
 }

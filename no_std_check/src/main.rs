@@ -31,7 +31,15 @@ fn trains() -> Result<bool, Error> {
     let labels = [0, 1, 1, 0];
     let first = net.loss(&x, &labels)?;
     for _ in 0..500 {
-        net.train_step(&x, &labels, &mut optimizer, &mut state, &mut cache, &mut grads, &mut rng)?;
+        net.train_step(
+            &x,
+            &labels,
+            &mut optimizer,
+            &mut state,
+            &mut cache,
+            &mut grads,
+            &mut rng,
+        )?;
     }
     let last = net.loss(&x, &labels)?;
     Ok(last < first / 10.0 && net.predict(&x) == labels)

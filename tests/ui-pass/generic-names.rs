@@ -17,8 +17,8 @@ network! {
 
 fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    let mut net = Net::<U4, U5, U6, U2, f32>::new(&mut rng);
-    let mut cache = NetCache::<U4, U5, U6, U2, 3>::zeroed();
+    let mut net = Net::<4, 5, 6, 2, f32>::new(&mut rng);
+    let mut cache = NetCache::<4, 5, 6, 2, 3>::zeroed();
     let mut grads = NetGrads::zeroed();
     let mut sgd = Sgd::new(0.1).unwrap();
     let x = [[0.5; 3]; 3];

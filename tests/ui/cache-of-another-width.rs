@@ -10,7 +10,7 @@ network! {
 }
 
 fn main() {
-    let net = Mlp::<U16, f32>::zeroed();
-    let mut cache = MlpCache::<U8, 2>::zeroed();
+    let net = Mlp::<16, f32>::zeroed();
+    let mut cache = MlpCache::<8, 2>::zeroed();
     let _ = net.forward_with(&[[0.0; 4]; 2], &mut cache);
 }

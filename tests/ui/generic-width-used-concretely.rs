@@ -12,6 +12,6 @@ network! {
 }
 
 fn main() {
-    let net = Mlp::<U16, f32>::zeroed();
+    let net = Mlp::<16, f32>::zeroed();
     let _ = net.forward(&[[0.0; 4]; 2]);
 }

@@ -41,13 +41,16 @@ use rand::Rng;
 /// assert!((buffers.running_var[0] - 1.1).abs() < 1e-15);
 /// ```
 ///
-/// Its running variance divides by B − 1, so a batch of one row cannot update it:
+/// Its running variance divides by B − 1, so a batch of one row leaves the running statistics
+/// as they were (a network refuses to train on one row at compile time):
 ///
-/// ```compile_fail
+/// ```
 /// use typenet_core::layers::{BatchNorm, BatchNormBuffers, BatchNormCache, Layer};
 /// use typenet_core::{Flat, dim::{U1, U2}};
 /// let mut buffers = BatchNormBuffers::<U2, f64>::zeroed();
-/// BatchNorm::<U2>::DEFAULT.update_buffers(&mut buffers, &BatchNormCache::<U1, U2, f64>::zeroed());
+/// let cache = BatchNormCache::<U1, U2, f64>::zeroed();
+/// Layer::<f64>::update_buffers(&BatchNorm::<U2>::DEFAULT, &mut buffers, &cache);
+/// assert_eq!(buffers.as_flat(), &[0.0; 4]);
 /// ```
 pub struct BatchNorm<W> {
     eps: f64,
