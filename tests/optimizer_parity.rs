@@ -57,8 +57,9 @@ trait Precision: Scalar {
     const MOMENTUM: Self;
     const DAMPENING: Self;
     const ADAM_LR: Self;
-    const BETA1: Self;
-    const BETA2: Self;
+    /// Adam's decay rates: Python floats in PyTorch, f64 in typenet, whatever the dtype.
+    const BETA1: f64;
+    const BETA2: f64;
     const ADAM_EPS: Self;
     const WEIGHT_DECAY: Self;
 }
@@ -74,8 +75,8 @@ impl Precision for f64 {
     const MOMENTUM: f64 = OPT_MOMENTUM_F64;
     const DAMPENING: f64 = OPT_DAMPENING_F64;
     const ADAM_LR: f64 = OPT_ADAM_LR_F64;
-    const BETA1: f64 = OPT_BETA1_F64;
-    const BETA2: f64 = OPT_BETA2_F64;
+    const BETA1: f64 = OPT_BETA1;
+    const BETA2: f64 = OPT_BETA2;
     const ADAM_EPS: f64 = OPT_ADAM_EPS_F64;
     const WEIGHT_DECAY: f64 = OPT_WEIGHT_DECAY_F64;
 }
@@ -91,8 +92,8 @@ impl Precision for f32 {
     const MOMENTUM: f32 = OPT_MOMENTUM_F32;
     const DAMPENING: f32 = OPT_DAMPENING_F32;
     const ADAM_LR: f32 = OPT_ADAM_LR_F32;
-    const BETA1: f32 = OPT_BETA1_F32;
-    const BETA2: f32 = OPT_BETA2_F32;
+    const BETA1: f64 = OPT_BETA1;
+    const BETA2: f64 = OPT_BETA2;
     const ADAM_EPS: f32 = OPT_ADAM_EPS_F32;
     const WEIGHT_DECAY: f32 = OPT_WEIGHT_DECAY_F32;
 }

@@ -57,8 +57,10 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam<T = f32> {
     lr: T,
-    beta1: T,
-    beta2: T,
+    // The decay rates are kept in f64, as PyTorch keeps them in Python floats: in f32, 0.999
+    // is 0.99899999, and 1 − β₂ would be 1.3e-5 off, relative, in every update of v.
+    beta1: f64,
+    beta2: f64,
     eps: T,
     decay: WeightDecay<T>,
     steps: u64,
@@ -92,8 +94,8 @@ impl<T: Scalar> Adam<T> {
         check_lr(lr)?;
         Ok(Self {
             lr,
-            beta1: T::from_f64(0.9),
-            beta2: T::from_f64(0.999),
+            beta1: 0.9,
+            beta2: 0.999,
             eps: T::from_f64(1e-8),
             decay: WeightDecay::NONE,
             steps: 0,
@@ -107,8 +109,8 @@ impl<T: Scalar> Adam<T> {
     /// assert!(Adam::new(1e-3f32).unwrap().with_betas(0.5, 0.99).is_ok());
     /// assert_eq!(Adam::new(1e-3f32).unwrap().with_betas(1.0, 0.99).unwrap_err().name, "beta1");
     /// ```
-    pub fn with_betas(self, beta1: T, beta2: T) -> Result<Self, InvalidHyperParameter> {
-        let in_range = |beta: T| beta >= T::ZERO && beta < T::ONE;
+    pub fn with_betas(self, beta1: f64, beta2: f64) -> Result<Self, InvalidHyperParameter> {
+        let in_range = |beta: f64| (0.0..1.0).contains(&beta);
         check("beta1", beta1, in_range(beta1), "a number in [0, 1)")?;
         check("beta2", beta2, in_range(beta2), "a number in [0, 1)")?;
         Ok(Self {
@@ -155,7 +157,7 @@ impl<T: Scalar> Adam<T> {
     /// The scalars of step `t`, each computed as PyTorch computes it and rounded to `T` once.
     fn coefficients(&self, t: u64) -> Coefficients<T> {
         // Python floats: f64. `beta ** step` is the C library's pow; t is exact in f64.
-        let (beta1, beta2) = (self.beta1.to_f64(), self.beta2.to_f64());
+        let (beta1, beta2) = (self.beta1, self.beta2);
         let bias_correction1 = 1.0 - powf(beta1, t as f64);
         let bias_correction2 = 1.0 - powf(beta2, t as f64);
         let step_size = self.lr.to_f64() / bias_correction1;
@@ -167,7 +169,7 @@ impl<T: Scalar> Adam<T> {
             weight,
             small_weight: weight < T::from_f64(0.5),
             one_minus_weight: T::ONE - weight,
-            beta2: self.beta2,
+            beta2: T::from_f64(self.beta2),
             one_minus_beta2: T::from_f64(1.0 - beta2),
             bias_correction2_sqrt: T::from_f64(bias_correction2_sqrt),
             eps: self.eps,
@@ -343,7 +345,7 @@ mod tests {
             [0.4937142, -1.2429223, 1.980633],
             [0.4928049, -1.2356498, 1.987322],
         ];
-        for (beta1, expected) in [(0.9f32, expected_09), (0.25, expected_025)] {
+        for (beta1, expected) in [(0.9, expected_09), (0.25, expected_025)] {
             let mut adam = Adam::new(0.01f32)
                 .unwrap()
                 .with_betas(beta1, 0.999)
