@@ -1,4 +1,4 @@
-//! One training step (forward, backward and an SGD update), f32, on one thread.
+//! One training step (forward, backward and an SGD or Adam update), f32, on one thread.
 //!
 //! - `digits_b32`: 64 → 128 relu → 10, softmax cross-entropy, batch 32.
 //! - `large_b256`: 1024 → 1024 relu → 1024 relu → 10, softmax cross-entropy, batch 256.
@@ -53,13 +53,31 @@ fn data<const W: usize, const B: usize>(seed: u64) -> (Vec<[f32; W]>, Vec<[usize
     (rows, labels)
 }
 
-/// Times `step` on batch 0, 1, …, `BATCHES − 1`, 0, … as criterion calls it.
-fn bench_cycling(c: &mut Criterion, name: &str, mut step: impl FnMut(usize) -> f32) {
+/// Times training steps of `net` with `optimizer`, on batch 0, 1, …, `BATCHES − 1`, 0, … as
+/// criterion calls it. Written once for every network, through the `Network` trait.
+#[allow(clippy::too_many_arguments)] // the blocks of one step, built by each caller
+fn bench_steps<N, O, const W: usize, const B: usize>(
+    c: &mut Criterion,
+    name: &str,
+    net: &mut N,
+    optimizer: &mut O,
+    state: &mut O::State<N::Params>,
+    cache: &mut N::Cache<B>,
+    grads: &mut N::Params,
+    (xs, labels): (&[[[f32; W]; B]], &[[usize; B]]),
+) where
+    N: Network<f32, InputRow = [f32; W], Target = usize>,
+    O: Optimizer<f32>,
+    Const<B>: Batch,
+{
+    let mut rng = StdRng::seed_from_u64(5);
     let mut calls = 0;
     c.bench_function(name, |b| {
         b.iter(|| {
             calls += 1;
-            black_box(step(calls % BATCHES))
+            let k = calls % BATCHES;
+            let loss = net.train_step(&xs[k], &labels[k], optimizer, state, cache, grads, &mut rng);
+            black_box(loss.expect("the loss stays finite"))
         })
     });
 }
@@ -70,20 +88,25 @@ fn digits_b32(c: &mut Criterion) {
     let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
     let mut cache = DigitsCache::<32>::zeroed();
     let mut grads = DigitsGrads::<f32>::zeroed();
-    let mut rng = StdRng::seed_from_u64(5);
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
-    bench_cycling(c, "digits_b32", |k| {
-        net.train_step(
-            &xs[k],
-            &labels[k],
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut rng,
-        )
-        .expect("the loss stays finite")
-    });
+    let batches = (xs, &labels[..]);
+    bench_steps(
+        c,
+        "digits_b32",
+        &mut net,
+        &mut sgd,
+        &mut [],
+        &mut cache,
+        &mut grads,
+        batches,
+    );
+    let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
+    let mut adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut state = Flat::zeroed();
+    let name = "digits_b32_adam";
+    bench_steps(
+        c, name, &mut net, &mut adam, &mut state, &mut cache, &mut grads, batches,
+    );
 }
 
 fn large_b256(c: &mut Criterion) {
@@ -92,20 +115,24 @@ fn large_b256(c: &mut Criterion) {
     let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
     let mut cache = LargeCache::<256>::zeroed_boxed();
     let mut grads = LargeGrads::<f32>::zeroed_boxed();
-    let mut rng = StdRng::seed_from_u64(5);
     let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
-    bench_cycling(c, "large_b256", |k| {
-        net.train_step(
-            &xs[k],
-            &labels[k],
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut rng,
-        )
-        .expect("the loss stays finite")
-    });
+    let batches = (xs, &labels[..]);
+    let (n, c_, g) = (&mut *net, &mut *cache, &mut *grads);
+    bench_steps(c, "large_b256", n, &mut sgd, &mut [], c_, g, batches);
+    let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
+    let mut adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut state = Flat::zeroed_boxed();
+    let (n, c_, g) = (&mut *net, &mut *cache, &mut *grads);
+    bench_steps(
+        c,
+        "large_b256_adam",
+        n,
+        &mut adam,
+        &mut state,
+        c_,
+        g,
+        batches,
+    );
 }
 
 criterion_group! {
