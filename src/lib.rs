@@ -84,11 +84,11 @@ pub mod __private {
     pub use typenet_core::dim::*;
     pub use typenet_core::flat::{flat_clone, Marker};
     pub use typenet_core::flat_struct;
+    // Layers and losses by module, so that a new one needs no line here.
     pub use typenet_core::layers::{
-        Backward, BatchNorm, BuffersOf, Dense, Dropout, Elementwise, Forward, Layer, LayerCache,
-        ParamsOf, Relu, Sigmoid, Tanh,
+        self, Backward, BuffersOf, Forward, Layer, LayerCache, ParamsOf,
     };
-    pub use typenet_core::loss::{MeanSquaredError, SoftmaxCrossEntropy};
+    pub use typenet_core::loss;
     pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{TensorInfo, Tensors};

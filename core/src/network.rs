@@ -60,11 +60,9 @@ pub trait Network<T: Scalar>: Flat<T> {
     type Cache<const B: usize>: Flat<T>
     where
         Const<B>: Batch;
-    /// The loss.
-    type Loss: Loss<T, Self::Output, Self::Target>;
+    /// The loss: a unit struct such as `SoftmaxCrossEntropy`.
+    type Loss: Loss<T, Self::Output, Self::Target> + Default;
 
-    /// The loss, as a value.
-    const LOSS: Self::Loss;
     /// The fewest rows a training batch may have: 2 with batch norm, else 1.
     const MIN_TRAINING_BATCH: usize;
     /// The width of one input row.
@@ -222,7 +220,7 @@ pub trait Network<T: Scalar>: Flat<T> {
         let mut cache = <Self::Cache<B> as Flat<T>>::zeroed();
         self.forward_layers(x.cast_ref(), &mut cache, &mut Eval);
         let (out, _) = Self::output_and_grad(&mut cache);
-        Self::LOSS.loss(out, batch_array(targets), None)
+        Self::Loss::default().loss(out, batch_array(targets), None)
     }
 
     /// The mean loss over a batch in training mode (dropout masks drawn from `rng`, batch
@@ -243,7 +241,7 @@ pub trait Network<T: Scalar>: Flat<T> {
     {
         self.forward_train(x, cache, rng);
         let (out, _) = Self::output_and_grad(cache);
-        Self::LOSS.loss(out, batch_array(targets), None)
+        Self::Loss::default().loss(out, batch_array(targets), None)
     }
 
     /// Forward pass in training mode, loss and backward pass: returns the loss and writes
@@ -264,7 +262,7 @@ pub trait Network<T: Scalar>: Flat<T> {
     {
         self.forward_train(x, cache, rng);
         let (out, grad) = Self::output_and_grad(cache);
-        let loss = Self::LOSS.loss(out, batch_array(targets), Some(grad))?;
+        let loss = Self::Loss::default().loss(out, batch_array(targets), Some(grad))?;
         self.backward(x, cache, grads);
         Ok(loss)
     }
@@ -327,8 +325,8 @@ pub trait Network<T: Scalar>: Flat<T> {
                 let (out, _) = Self::output_and_grad(cache);
                 let targets = batch_array(y);
                 Ok((
-                    Self::LOSS.loss(out, targets, None)?,
-                    Self::LOSS.correct(out, targets),
+                    Self::Loss::default().loss(out, targets, None)?,
+                    Self::Loss::default().correct(out, targets),
                 ))
             },
             |x, y| {
@@ -336,8 +334,8 @@ pub trait Network<T: Scalar>: Flat<T> {
                 let (out, _) = Self::output_and_grad::<1>(&mut single);
                 let targets = batch_array::<_, 1>(y);
                 Ok((
-                    Self::LOSS.loss(out, targets, None)?,
-                    Self::LOSS.correct(out, targets),
+                    Self::Loss::default().loss(out, targets, None)?,
+                    Self::Loss::default().correct(out, targets),
                 ))
             },
         )

@@ -18,12 +18,12 @@
     pub struct DigitsParams[T : ::typenet::__private::Scalar = f32] [T :
     ::typenet::__private::Scalar] [T] (T, ()) where [] { #[doc =
     "Of `hidden`: a dense layer, 64 → 128."] pub hidden :
-    ::typenet::__private::ParamsOf < ::typenet::__private::Dense <
+    ::typenet::__private::ParamsOf < ::typenet::__private::layers::Dense <
     ::typenet::__private::U64, ::typenet::__private::U128 >, T >, #[doc =
     "Of `norm`: batch normalization over 128."] pub norm : ::typenet::__private::ParamsOf
-    < ::typenet::__private::BatchNorm < ::typenet::__private::U128 >, T >, #[doc =
-    "Of `output`: a dense layer, 128 → 10."] pub output :
-    ::typenet::__private::ParamsOf < ::typenet::__private::Dense <
+    < ::typenet::__private::layers::BatchNorm < ::typenet::__private::U128 >, T >, #[doc
+    = "Of `output`: a dense layer, 128 → 10."] pub output :
+    ::typenet::__private::ParamsOf < ::typenet::__private::layers::Dense <
     ::typenet::__private::U128, ::typenet::__private::U10 >, T >, }
 }
 ///Gradients of [`Digits`]: a block of the same type as its parameters, [`DigitsParams`].
@@ -34,7 +34,7 @@ pub type DigitsGrads<T = f32> = DigitsParams<T>;
     pub struct DigitsBuffers[T : ::typenet::__private::Scalar = f32] [T :
     ::typenet::__private::Scalar] [T] (T, ()) where [] { #[doc =
     "Of `norm`: batch normalization over 128."] pub norm :
-    ::typenet::__private::BuffersOf < ::typenet::__private::BatchNorm <
+    ::typenet::__private::BuffersOf < ::typenet::__private::layers::BatchNorm <
     ::typenet::__private::U128 >, T >, }
 }
 ::typenet::__private::flat_struct! {
@@ -44,21 +44,21 @@ pub type DigitsGrads<T = f32> = DigitsParams<T>;
     [const B : usize, T : ::typenet::__private::Scalar] [B, T] (T, ()) where
     [::typenet::__private::Const < B > : ::typenet::__private::Batch,] { #[doc =
     "What `hidden` (a dense layer, 64 → 128) computed for the batch."] pub hidden :
-    ::typenet::__private::LayerCache < ::typenet::__private::Dense <
+    ::typenet::__private::LayerCache < ::typenet::__private::layers::Dense <
     ::typenet::__private::U64, ::typenet::__private::U128 >,
     ::typenet::__private::BatchDim < B >, T >, #[doc =
     "What `relu1` (ReLU over 128) computed for the batch."] pub relu1 :
-    ::typenet::__private::LayerCache < ::typenet::__private::Elementwise <
-    ::typenet::__private::Relu, ::typenet::__private::U128 >,
+    ::typenet::__private::LayerCache < ::typenet::__private::layers::Elementwise <
+    ::typenet::__private::layers::Relu, ::typenet::__private::U128 >,
     ::typenet::__private::BatchDim < B >, T >, #[doc =
     "What `norm` (batch normalization over 128) computed for the batch."] pub norm :
-    ::typenet::__private::LayerCache < ::typenet::__private::BatchNorm <
+    ::typenet::__private::LayerCache < ::typenet::__private::layers::BatchNorm <
     ::typenet::__private::U128 >, ::typenet::__private::BatchDim < B >, T >, #[doc =
     "What `dropout1` (inverted dropout over 128) computed for the batch."] pub dropout1 :
-    ::typenet::__private::LayerCache < ::typenet::__private::Dropout <
+    ::typenet::__private::LayerCache < ::typenet::__private::layers::Dropout <
     ::typenet::__private::U128 >, ::typenet::__private::BatchDim < B >, T >, #[doc =
     "What `output` (a dense layer, 128 → 10) computed for the batch."] pub output :
-    ::typenet::__private::LayerCache < ::typenet::__private::Dense <
+    ::typenet::__private::LayerCache < ::typenet::__private::layers::Dense <
     ::typenet::__private::U128, ::typenet::__private::U10 >,
     ::typenet::__private::BatchDim < B >, T >, }
 }
@@ -68,7 +68,7 @@ for DigitsParams<T> {
         visit: &mut dyn ::core::ops::FnMut(::typenet::__private::TensorInfo),
     ) {
         <::typenet::__private::ParamsOf<
-            ::typenet::__private::Dense<
+            ::typenet::__private::layers::Dense<
                 ::typenet::__private::U64,
                 ::typenet::__private::U128,
             >,
@@ -81,7 +81,7 @@ for DigitsParams<T> {
             },
         );
         <::typenet::__private::ParamsOf<
-            ::typenet::__private::BatchNorm<::typenet::__private::U128>,
+            ::typenet::__private::layers::BatchNorm<::typenet::__private::U128>,
             T,
         > as ::typenet::__private::Tensors<
             T,
@@ -93,7 +93,7 @@ for DigitsParams<T> {
                             "norm",
                             0
                                 + <::typenet::__private::ParamsOf<
-                                    ::typenet::__private::Dense<
+                                    ::typenet::__private::layers::Dense<
                                         ::typenet::__private::U64,
                                         ::typenet::__private::U128,
                                     >,
@@ -104,7 +104,7 @@ for DigitsParams<T> {
             },
         );
         <::typenet::__private::ParamsOf<
-            ::typenet::__private::Dense<
+            ::typenet::__private::layers::Dense<
                 ::typenet::__private::U128,
                 ::typenet::__private::U10,
             >,
@@ -119,14 +119,16 @@ for DigitsParams<T> {
                             "output",
                             0
                                 + <::typenet::__private::ParamsOf<
-                                    ::typenet::__private::Dense<
+                                    ::typenet::__private::layers::Dense<
                                         ::typenet::__private::U64,
                                         ::typenet::__private::U128,
                                     >,
                                     T,
                                 > as ::typenet::__private::Flat<T>>::LEN
                                 + <::typenet::__private::ParamsOf<
-                                    ::typenet::__private::BatchNorm<::typenet::__private::U128>,
+                                    ::typenet::__private::layers::BatchNorm<
+                                        ::typenet::__private::U128,
+                                    >,
                                     T,
                                 > as ::typenet::__private::Flat<T>>::LEN,
                         ),
@@ -141,7 +143,7 @@ for DigitsBuffers<T> {
         visit: &mut dyn ::core::ops::FnMut(::typenet::__private::TensorInfo),
     ) {
         <::typenet::__private::BuffersOf<
-            ::typenet::__private::BatchNorm<::typenet::__private::U128>,
+            ::typenet::__private::layers::BatchNorm<::typenet::__private::U128>,
             T,
         > as ::typenet::__private::Tensors<
             T,
@@ -163,25 +165,24 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
     type Cache<const B: usize> = DigitsCache<B, T>
     where
         ::typenet::__private::Const<B>: ::typenet::__private::Batch;
-    type Loss = ::typenet::__private::SoftmaxCrossEntropy;
-    const LOSS: Self::Loss = ::typenet::__private::SoftmaxCrossEntropy;
+    type Loss = ::typenet::__private::loss::SoftmaxCrossEntropy;
     const MIN_TRAINING_BATCH: usize = ::typenet::__private::largest(
         &[
-            <::typenet::__private::Dense<
+            <::typenet::__private::layers::Dense<
                 ::typenet::__private::U64,
                 ::typenet::__private::U128,
             > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::Elementwise<
-                ::typenet::__private::Relu,
+            <::typenet::__private::layers::Elementwise<
+                ::typenet::__private::layers::Relu,
                 ::typenet::__private::U128,
             > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::BatchNorm<
+            <::typenet::__private::layers::BatchNorm<
                 ::typenet::__private::U128,
             > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::Dropout<
+            <::typenet::__private::layers::Dropout<
                 ::typenet::__private::U128,
             > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::Dense<
+            <::typenet::__private::layers::Dense<
                 ::typenet::__private::U128,
                 ::typenet::__private::U10,
             > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
@@ -204,20 +205,20 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::init(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U64,
                     ::typenet::__private::U128,
                 >>::new(
                     ::typenet::__private::Init::suggested_by(
                         &[
-                            <::typenet::__private::Elementwise<
-                                ::typenet::__private::Relu,
+                            <::typenet::__private::layers::Elementwise<
+                                ::typenet::__private::layers::Relu,
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::BatchNorm<
+                            <::typenet::__private::layers::BatchNorm<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::Dropout<
+                            <::typenet::__private::layers::Dropout<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
                         ],
@@ -232,8 +233,8 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::init(
             &const {
-                <::typenet::__private::Elementwise<
-                    ::typenet::__private::Relu,
+                <::typenet::__private::layers::Elementwise<
+                    ::typenet::__private::layers::Relu,
                     ::typenet::__private::U128,
                 >>::NEW
             },
@@ -245,7 +246,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::init(
             &const {
-                <::typenet::__private::BatchNorm<
+                <::typenet::__private::layers::BatchNorm<
                     ::typenet::__private::U128,
                 >>::new(1e-5, 0.2)
             },
@@ -257,7 +258,9 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::init(
             &const {
-                <::typenet::__private::Dropout<::typenet::__private::U128>>::new(0.25)
+                <::typenet::__private::layers::Dropout<
+                    ::typenet::__private::U128,
+                >>::new(0.25)
             },
             &mut [],
             &mut [],
@@ -267,7 +270,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::init(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U128,
                     ::typenet::__private::U10,
                 >>::new(::typenet::__private::Init::suggested_by(&[]))
@@ -290,20 +293,20 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::forward(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U64,
                     ::typenet::__private::U128,
                 >>::new(
                     ::typenet::__private::Init::suggested_by(
                         &[
-                            <::typenet::__private::Elementwise<
-                                ::typenet::__private::Relu,
+                            <::typenet::__private::layers::Elementwise<
+                                ::typenet::__private::layers::Relu,
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::BatchNorm<
+                            <::typenet::__private::layers::BatchNorm<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::Dropout<
+                            <::typenet::__private::layers::Dropout<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
                         ],
@@ -323,8 +326,8 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::forward(
             &const {
-                <::typenet::__private::Elementwise<
-                    ::typenet::__private::Relu,
+                <::typenet::__private::layers::Elementwise<
+                    ::typenet::__private::layers::Relu,
                     ::typenet::__private::U128,
                 >>::NEW
             },
@@ -341,7 +344,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::forward(
             &const {
-                <::typenet::__private::BatchNorm<
+                <::typenet::__private::layers::BatchNorm<
                     ::typenet::__private::U128,
                 >>::new(1e-5, 0.2)
             },
@@ -358,7 +361,9 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::forward(
             &const {
-                <::typenet::__private::Dropout<::typenet::__private::U128>>::new(0.25)
+                <::typenet::__private::layers::Dropout<
+                    ::typenet::__private::U128,
+                >>::new(0.25)
             },
             ::typenet::__private::Forward {
                 params: &[],
@@ -373,7 +378,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::forward(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U128,
                     ::typenet::__private::U10,
                 >>::new(::typenet::__private::Init::suggested_by(&[]))
@@ -397,7 +402,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::update_buffers(
             &const {
-                <::typenet::__private::BatchNorm<
+                <::typenet::__private::layers::BatchNorm<
                     ::typenet::__private::U128,
                 >>::new(1e-5, 0.2)
             },
@@ -418,7 +423,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::backward(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U128,
                     ::typenet::__private::U10,
                 >>::new(::typenet::__private::Init::suggested_by(&[]))
@@ -437,7 +442,9 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::backward(
             &const {
-                <::typenet::__private::Dropout<::typenet::__private::U128>>::new(0.25)
+                <::typenet::__private::layers::Dropout<
+                    ::typenet::__private::U128,
+                >>::new(0.25)
             },
             ::typenet::__private::Backward {
                 params: &[],
@@ -453,7 +460,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::backward(
             &const {
-                <::typenet::__private::BatchNorm<
+                <::typenet::__private::layers::BatchNorm<
                     ::typenet::__private::U128,
                 >>::new(1e-5, 0.2)
             },
@@ -471,8 +478,8 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::backward(
             &const {
-                <::typenet::__private::Elementwise<
-                    ::typenet::__private::Relu,
+                <::typenet::__private::layers::Elementwise<
+                    ::typenet::__private::layers::Relu,
                     ::typenet::__private::U128,
                 >>::NEW
             },
@@ -490,20 +497,20 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::backward(
             &const {
-                <::typenet::__private::Dense<
+                <::typenet::__private::layers::Dense<
                     ::typenet::__private::U64,
                     ::typenet::__private::U128,
                 >>::new(
                     ::typenet::__private::Init::suggested_by(
                         &[
-                            <::typenet::__private::Elementwise<
-                                ::typenet::__private::Relu,
+                            <::typenet::__private::layers::Elementwise<
+                                ::typenet::__private::layers::Relu,
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::BatchNorm<
+                            <::typenet::__private::layers::BatchNorm<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
-                            <::typenet::__private::Dropout<
+                            <::typenet::__private::layers::Dropout<
                                 ::typenet::__private::U128,
                             > as ::typenet::__private::Layer<T>>::INIT_BEFORE,
                         ],
@@ -549,43 +556,44 @@ impl<T: ::typenet::__private::Scalar> ::core::fmt::Debug for Digits<T> {
             .field(
                 "hidden",
                 &::core::format_args!(
-                    "{}", const { < ::typenet::__private::Dense <
+                    "{}", const { < ::typenet::__private::layers::Dense <
                     ::typenet::__private::U64, ::typenet::__private::U128 > >
                     ::new(::typenet::__private::Init::suggested_by(& [<
-                    ::typenet::__private::Elementwise < ::typenet::__private::Relu,
-                    ::typenet::__private::U128 > as ::typenet::__private::Layer < T >>
-                    ::INIT_BEFORE, < ::typenet::__private::BatchNorm <
-                    ::typenet::__private::U128 > as ::typenet::__private::Layer < T >>
-                    ::INIT_BEFORE, < ::typenet::__private::Dropout <
-                    ::typenet::__private::U128 > as ::typenet::__private::Layer < T >>
-                    ::INIT_BEFORE])) }
+                    ::typenet::__private::layers::Elementwise <
+                    ::typenet::__private::layers::Relu, ::typenet::__private::U128 > as
+                    ::typenet::__private::Layer < T >> ::INIT_BEFORE, <
+                    ::typenet::__private::layers::BatchNorm < ::typenet::__private::U128
+                    > as ::typenet::__private::Layer < T >> ::INIT_BEFORE, <
+                    ::typenet::__private::layers::Dropout < ::typenet::__private::U128 >
+                    as ::typenet::__private::Layer < T >> ::INIT_BEFORE])) }
                 ),
             )
             .field(
                 "relu1",
                 &::core::format_args!(
-                    "{}", const { < ::typenet::__private::Elementwise <
-                    ::typenet::__private::Relu, ::typenet::__private::U128 > > ::NEW }
+                    "{}", const { < ::typenet::__private::layers::Elementwise <
+                    ::typenet::__private::layers::Relu, ::typenet::__private::U128 > >
+                    ::NEW }
                 ),
             )
             .field(
                 "norm",
                 &::core::format_args!(
-                    "{}", const { < ::typenet::__private::BatchNorm <
+                    "{}", const { < ::typenet::__private::layers::BatchNorm <
                     ::typenet::__private::U128 > > ::new(1e-5, 0.2) }
                 ),
             )
             .field(
                 "dropout1",
                 &::core::format_args!(
-                    "{}", const { < ::typenet::__private::Dropout <
+                    "{}", const { < ::typenet::__private::layers::Dropout <
                     ::typenet::__private::U128 > > ::new(0.25) }
                 ),
             )
             .field(
                 "output",
                 &::core::format_args!(
-                    "{}", const { < ::typenet::__private::Dense <
+                    "{}", const { < ::typenet::__private::layers::Dense <
                     ::typenet::__private::U128, ::typenet::__private::U10 > >
                     ::new(::typenet::__private::Init::suggested_by(& [])) }
                 ),

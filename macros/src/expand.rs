@@ -291,9 +291,8 @@ pub fn network(plan: &Plan) -> TokenStream {
             type Cache<const #b: usize> = #cache<#(#use_,)* #b, T>
             where
                 #p::Const<#b>: #p::Batch;
-            type Loss = #p::#loss_ty;
+            type Loss = #p::loss::#loss_ty;
 
-            const LOSS: Self::Loss = #p::#loss_ty;
             const MIN_TRAINING_BATCH: usize = #p::largest(&[#(#min_batch),*]);
 
             fn params(&self) -> &Self::Params {

@@ -100,7 +100,7 @@ pub const LAYERS: &[LayerKind] = &[
         buffers: false,
         ty: |p, w| {
             let (i, o) = (&w[0], &w[1]);
-            quote!(#p::Dense<#i, #o>)
+            quote!(#p::layers::Dense<#i, #o>)
         },
         config: |_, ty, v| {
             let init = &v[0];
@@ -110,17 +110,17 @@ pub const LAYERS: &[LayerKind] = &[
     activation(
         "relu",
         "ReLU",
-        |p, w| quote!(#p::Elementwise<#p::Relu, #(#w)*>),
+        |p, w| quote!(#p::layers::Elementwise<#p::layers::Relu, #(#w)*>),
     ),
     activation(
         "tanh",
         "tanh",
-        |p, w| quote!(#p::Elementwise<#p::Tanh, #(#w)*>),
+        |p, w| quote!(#p::layers::Elementwise<#p::layers::Tanh, #(#w)*>),
     ),
     activation(
         "sigmoid",
         "the logistic sigmoid",
-        |p, w| quote!(#p::Elementwise<#p::Sigmoid, #(#w)*>),
+        |p, w| quote!(#p::layers::Elementwise<#p::layers::Sigmoid, #(#w)*>),
     ),
     LayerKind {
         name: "dropout",
@@ -135,7 +135,7 @@ pub const LAYERS: &[LayerKind] = &[
         }],
         params: false,
         buffers: false,
-        ty: |p, w| quote!(#p::Dropout<#(#w)*>),
+        ty: |p, w| quote!(#p::layers::Dropout<#(#w)*>),
         config: |_, ty, v| {
             let p = &v[0];
             quote!(<#ty>::new(#p))
@@ -163,7 +163,7 @@ pub const LAYERS: &[LayerKind] = &[
         ],
         params: true,
         buffers: true,
-        ty: |p, w| quote!(#p::BatchNorm<#(#w)*>),
+        ty: |p, w| quote!(#p::layers::BatchNorm<#(#w)*>),
         config: |_, ty, v| {
             let (eps, momentum) = (&v[0], &v[1]);
             quote!(<#ty>::new(#eps, #momentum))
@@ -200,7 +200,7 @@ pub const INITS: &[(&str, &str)] = &[
 /// One loss.
 pub struct LossKind {
     pub name: &'static str,
-    /// Its core type (a unit struct) under `::typenet::__private`.
+    /// Its core type (a unit struct) in `typenet_core::loss`.
     pub ty: &'static str,
     /// Whether targets are class indices (`usize`); otherwise they are rows like the output.
     pub classifies: bool,
