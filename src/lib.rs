@@ -75,7 +75,9 @@ pub mod prelude {
     pub use crate::network;
     pub use crate::optim::{Adam, Momentum, Optimizer, Sgd, WeightDecay};
     pub use crate::tensors::{Role, TensorInfo, Tensors};
-    pub use crate::{Error, Evaluation, Flat, Init, Matrix, Network, Scalar};
+    pub use crate::{
+        Error, Evaluation, Flat, Init, InvalidHyperParameter, Matrix, Network, Scalar,
+    };
 }
 
 /// What the code that `network!` generates names. Not a public API.

@@ -165,3 +165,28 @@ fn a_regularized_network_learns() {
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }
 }
+
+#[test]
+fn loading_a_tensor_checks_its_name_and_length() {
+    let mut net = Regularized::<f64>::new(&mut rng(12));
+    let before = net.clone();
+    let err = net.load_tensor("hidden.weight", &[0.5; 23]).unwrap_err();
+    assert!(matches!(err, Error::TensorLength { found: 23, .. }));
+    assert_eq!(
+        err.to_string(),
+        "tensor `hidden.weight` has shape [6, 4] (24 values), but 23 values were given"
+    );
+    assert_eq!(
+        net.load_tensor("hidden.wieght", &[0.5; 24]),
+        Err(Error::UnknownTensor)
+    );
+    assert_eq!(
+        net.params.as_flat(),
+        before.params.as_flat(),
+        "nothing written"
+    );
+    net.load_tensor("norm.running_var", &[2.0; 6]).unwrap();
+    assert_eq!(net.tensor("norm.running_var"), Some(&[2.0; 6][..]));
+    net.load_tensor("out.bias", &[1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(&net.params.out.bias[..], &[1.0, 2.0, 3.0]);
+}

@@ -1,0 +1,426 @@
+//! Every optimizer side by side: (1) the training loss per epoch and the final test accuracy
+//! of each on the digits network, as a printed table and a plot; (2) the path of each on 2-D
+//! test surfaces (Rosenbrock, Beale, and a narrow valley where plain SGD zig-zags and momentum
+//! does not), as PNG plots.
+//!
+//!     cargo run --release --example optimizers [-- --out docs/plots --seeds 3 --epochs 30]
+//!
+//! The plots are drawn by plotters' pure-Rust bitmap backend, with a font embedded from the
+//! `dejavu` crate: no system fonts or libraries are needed.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use typenet::data::Dataset;
+use typenet::prelude::*;
+
+#[allow(dead_code)]
+#[path = "digits.rs"]
+mod digits;
+
+type Plot = Result<(), Box<dyn std::error::Error>>;
+
+/// One optimizer for the digits network, by name, built fresh for each run.
+struct Contender {
+    name: &'static str,
+    colour: RGBColor,
+    train: fn(&mut Dataset<64>, &Dataset<64>, u64, usize, &mut Vec<f32>) -> digits::Run,
+}
+
+/// Trains with `optimizer`, pushing each epoch's mean training loss into `losses`.
+fn run<O: Optimizer<f32>>(
+    optimizer: Result<O, InvalidHyperParameter>,
+    train: &mut Dataset<64>,
+    test: &Dataset<64>,
+    seed: u64,
+    epochs: usize,
+    losses: &mut Vec<f32>,
+) -> digits::Run {
+    let optimizer = optimizer.expect("the hyper-parameters are valid");
+    digits::train(train, test, seed, epochs, optimizer, |_, loss, _| {
+        losses.push(loss)
+    })
+    .expect("training succeeds")
+}
+
+/// The optimizers compared, with the learning rates of the course's usual recipes.
+fn contenders() -> Vec<Contender> {
+    vec![
+        Contender {
+            name: "SGD, lr 0.1",
+            colour: RGBColor(120, 120, 120),
+            train: |tr, te, s, e, l| run(Sgd::new(0.1), tr, te, s, e, l),
+        },
+        Contender {
+            name: "momentum 0.9, lr 0.01",
+            colour: RGBColor(31, 119, 180),
+            train: |tr, te, s, e, l| run(Momentum::new(0.01, 0.9), tr, te, s, e, l),
+        },
+        Contender {
+            name: "Nesterov 0.9, lr 0.01",
+            colour: RGBColor(23, 190, 207),
+            train: |tr, te, s, e, l| {
+                run(
+                    Momentum::new(0.01, 0.9).and_then(Momentum::nesterov),
+                    tr,
+                    te,
+                    s,
+                    e,
+                    l,
+                )
+            },
+        },
+        Contender {
+            name: "Adam, lr 0.001",
+            colour: RGBColor(214, 39, 40),
+            train: |tr, te, s, e, l| run(Adam::new(1e-3), tr, te, s, e, l),
+        },
+    ]
+}
+
+/// Part 1: the digits network with every optimizer.
+fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
+    let (mut train, test) = digits::load("data/digits.csv")?;
+    let mut curves = Vec::new();
+    println!("digits, 64 → 128 relu → 10, batch 32, {epochs} epochs, seeds 1–{seeds}");
+    println!(
+        "{:<26} {:>14} {:>16} {:>14}",
+        "optimizer", "final loss", "test accuracy", "range"
+    );
+    for contender in contenders() {
+        let mut mean_losses = vec![0.0f64; epochs];
+        let mut accuracies = Vec::new();
+        for seed in 1..=seeds {
+            let mut losses = Vec::new();
+            let run = (contender.train)(&mut train, &test, seed, epochs, &mut losses);
+            for (mean, loss) in mean_losses.iter_mut().zip(&losses) {
+                *mean += f64::from(*loss) / seeds as f64;
+            }
+            accuracies.push(run.test_accuracy);
+        }
+        let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
+        let (lo, hi) = accuracies
+            .iter()
+            .fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+        println!(
+            "{:<26} {:>14.4} {:>15.1}% {:>6.1}–{:.1}%",
+            contender.name,
+            mean_losses[epochs - 1],
+            100.0 * mean,
+            100.0 * lo,
+            100.0 * hi
+        );
+        curves.push((contender, mean_losses));
+    }
+    let path = out.join("optimizers-digits.png");
+    let root = BitMapBackend::new(&path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let top = curves
+        .iter()
+        .flat_map(|(_, l)| l.iter().copied())
+        .fold(0.0f64, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("Digits: mean training loss per epoch (seeds 1–{seeds})"),
+            ("sans-serif", 24),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(1f64..epochs as f64, (0.005f64..top * 1.2).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("training loss (log scale)")
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    for (contender, losses) in &curves {
+        let colour = contender.colour;
+        let points = losses.iter().enumerate().map(|(i, &l)| (i as f64 + 1.0, l));
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(contender.name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// A 2-D test function with its gradient, where to start, and the view to draw.
+struct Surface {
+    name: &'static str,
+    file: &'static str,
+    f: fn(f64, f64) -> f64,
+    grad: fn(f64, f64) -> [f64; 2],
+    start: [f64; 2],
+    minimum: [f64; 2],
+    x: (f64, f64),
+    y: (f64, f64),
+    steps: usize,
+    legend: SeriesLabelPosition,
+}
+
+fn rosenbrock(x: f64, y: f64) -> f64 {
+    (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+}
+
+fn rosenbrock_grad(x: f64, y: f64) -> [f64; 2] {
+    [
+        -2.0 * (1.0 - x) - 400.0 * x * (y - x * x),
+        200.0 * (y - x * x),
+    ]
+}
+
+fn beale(x: f64, y: f64) -> f64 {
+    (1.5 - x + x * y).powi(2) + (2.25 - x + x * y * y).powi(2) + (2.625 - x + x * y.powi(3)).powi(2)
+}
+
+fn beale_grad(x: f64, y: f64) -> [f64; 2] {
+    let (a, b, c) = (
+        1.5 - x + x * y,
+        2.25 - x + x * y * y,
+        2.625 - x + x * y.powi(3),
+    );
+    [
+        2.0 * a * (y - 1.0) + 2.0 * b * (y * y - 1.0) + 2.0 * c * (y.powi(3) - 1.0),
+        2.0 * a * x + 2.0 * b * 2.0 * x * y + 2.0 * c * 3.0 * x * y * y,
+    ]
+}
+
+/// A valley 50 times steeper across (y) than along (x).
+fn valley(x: f64, y: f64) -> f64 {
+    0.5 * (x * x + 50.0 * y * y)
+}
+
+fn valley_grad(x: f64, y: f64) -> [f64; 2] {
+    [x, 50.0 * y]
+}
+
+fn surfaces() -> [Surface; 3] {
+    [
+        Surface {
+            name: "Rosenbrock (1 − x)² + 100(y − x²)², from (−1.5, 2)",
+            file: "optimizers-rosenbrock.png",
+            f: rosenbrock,
+            grad: rosenbrock_grad,
+            start: [-1.5, 2.0],
+            minimum: [1.0, 1.0],
+            x: (-2.0, 2.0),
+            y: (-1.0, 3.0),
+            steps: 5000,
+            legend: SeriesLabelPosition::LowerRight,
+        },
+        Surface {
+            name: "Beale, from (1, 1.5); minimum at (3, 0.5)",
+            file: "optimizers-beale.png",
+            f: beale,
+            grad: beale_grad,
+            start: [1.0, 1.5],
+            minimum: [3.0, 0.5],
+            x: (-1.0, 4.0),
+            y: (-1.5, 2.0),
+            steps: 2000,
+            legend: SeriesLabelPosition::UpperRight,
+        },
+        Surface {
+            name: "Narrow valley ½(x² + 50y²), from (−4.5, 0.4)",
+            file: "optimizers-valley.png",
+            f: valley,
+            grad: valley_grad,
+            start: [-4.5, 0.4],
+            minimum: [0.0, 0.0],
+            x: (-5.0, 1.0),
+            y: (-0.6, 0.6),
+            steps: 80,
+            legend: SeriesLabelPosition::LowerLeft,
+        },
+    ]
+}
+
+/// The points an optimizer visits from `surface.start`.
+fn path<O: Optimizer<f64>>(
+    optimizer: Result<O, InvalidHyperParameter>,
+    surface: &Surface,
+) -> Vec<(f64, f64)> {
+    let mut optimizer = optimizer.expect("the hyper-parameters are valid");
+    let mut p = surface.start;
+    let mut state = Flat::zeroed();
+    let mut points = vec![(p[0], p[1])];
+    for _ in 0..surface.steps {
+        let g = (surface.grad)(p[0], p[1]);
+        optimizer.step(&mut p, &g, &mut state);
+        if !(p[0].is_finite() && p[1].is_finite()) {
+            break;
+        }
+        points.push((p[0], p[1]));
+    }
+    points
+}
+
+/// Each optimizer's path on a surface, with rates chosen per surface so that each converges
+/// or shows its typical behaviour within the steps drawn.
+fn paths(surface: &Surface) -> Vec<(&'static str, RGBColor, Vec<(f64, f64)>)> {
+    let valley = surface.file.contains("valley");
+    let rosenbrock = surface.file.contains("rosenbrock");
+    // SGD just below its stability limit 2/λ_max; momentum 0.9 at a tenth of that step.
+    let (sgd_lr, momentum_lr) = match (valley, rosenbrock) {
+        (true, _) => (0.038, 0.0038),
+        (_, true) => (5e-4, 5e-5),
+        _ => (1e-2, 1e-3),
+    };
+    let adam_lr = if valley { 0.3 } else { 0.02 };
+    vec![
+        ("SGD", RGBColor(90, 90, 90), path(Sgd::new(sgd_lr), surface)),
+        (
+            "momentum 0.9",
+            RGBColor(31, 119, 180),
+            path(Momentum::new(momentum_lr, 0.9), surface),
+        ),
+        (
+            "Nesterov 0.9",
+            RGBColor(23, 190, 207),
+            path(
+                Momentum::new(momentum_lr, 0.9).and_then(Momentum::nesterov),
+                surface,
+            ),
+        ),
+        (
+            "Adam",
+            RGBColor(214, 39, 40),
+            path(Adam::new(adam_lr), surface),
+        ),
+    ]
+}
+
+/// Part 2: paths on the test surfaces, over a shaded map of log f.
+fn surface_plots(out: &Path) -> Plot {
+    for surface in surfaces() {
+        let path = out.join(surface.file);
+        let root = BitMapBackend::new(&path, (820, 720)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw_surface(&root, &surface)?;
+        root.present()?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface) -> Plot {
+    let mut chart = ChartBuilder::on(root)
+        .caption(surface.name, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(35)
+        .y_label_area_size(50)
+        .build_cartesian_2d(surface.x.0..surface.x.1, surface.y.0..surface.y.1)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    // The shading: log(1 + f) on a grid, light for low values.
+    let cells = 160;
+    let (dx, dy) = (
+        (surface.x.1 - surface.x.0) / cells as f64,
+        (surface.y.1 - surface.y.0) / cells as f64,
+    );
+    let level = |x: f64, y: f64| (1.0 + (surface.f)(x, y)).ln();
+    let mut top = 0.0f64;
+    for i in 0..cells {
+        for j in 0..cells {
+            top = top.max(level(
+                surface.x.0 + (i as f64 + 0.5) * dx,
+                surface.y.0 + (j as f64 + 0.5) * dy,
+            ));
+        }
+    }
+    chart.draw_series(
+        (0..cells)
+            .flat_map(|i| (0..cells).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let (x, y) = (surface.x.0 + i as f64 * dx, surface.y.0 + j as f64 * dy);
+                let t = level(x + dx / 2.0, y + dy / 2.0) / top;
+                let shade = (255.0 - 120.0 * t) as u8;
+                let band = ((t * 12.0).fract() < 0.06) as u8 * 25; // contour-like bands
+                Rectangle::new(
+                    [(x, y), (x + dx, y + dy)],
+                    RGBColor(shade - band, shade - band, 255 - band).filled(),
+                )
+            }),
+    )?;
+    println!("{}", surface.name);
+    for (name, colour, points) in paths(surface) {
+        let &(x, y) = points.last().unwrap_or(&(f64::NAN, f64::NAN));
+        let reached = points
+            .iter()
+            .position(|&(x, y)| (surface.f)(x, y) < 1e-3)
+            .map_or_else(|| "never".to_string(), |i| format!("at step {i}"));
+        println!(
+            "  {name:<14} ends at ({x:>8.4}, {y:>8.4}) after {:>5} steps, f = {:<10.3e} f < 1e-3: {reached}",
+            points.len() - 1,
+            (surface.f)(x, y)
+        );
+        let inside = points.into_iter().filter(|(x, y)| {
+            (surface.x.0..=surface.x.1).contains(x) && (surface.y.0..=surface.y.1).contains(y)
+        });
+        chart
+            .draw_series(LineSeries::new(inside, colour.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+            });
+    }
+    let [mx, my] = surface.minimum;
+    chart.draw_series(std::iter::once(Cross::new(
+        (mx, my),
+        8,
+        BLACK.stroke_width(2),
+    )))?;
+    let [sx, sy] = surface.start;
+    chart.draw_series(std::iter::once(Circle::new((sx, sy), 6, BLACK.filled())))?;
+    chart
+        .configure_series_labels()
+        .position(surface.legend.clone())
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut out, mut seeds, mut epochs) = (PathBuf::from("docs/plots"), 3u64, 30usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--out" => out = PathBuf::from(value),
+            "--seeds" => seeds = value.parse().map_err(|e| format!("--seeds {value}: {e}"))?,
+            "--epochs" => {
+                epochs = value
+                    .parse()
+                    .map_err(|e| format!("--epochs {value}: {e}"))?
+            }
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag}; the flags are --out, --seeds and --epochs"
+                )
+                .into())
+            }
+        }
+    }
+    std::fs::create_dir_all(&out)?;
+    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+        .map_err(|_| "the embedded DejaVu Sans font did not load")?;
+    digits_comparison(&out, seeds.max(1), epochs.max(1))?;
+    surface_plots(&out)?;
+    Ok(())
+}
