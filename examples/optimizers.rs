@@ -266,9 +266,16 @@ fn path<O: Optimizer<f64>>(
     points
 }
 
+/// One optimizer's path on a surface, as drawn.
+struct Trace {
+    name: &'static str,
+    colour: RGBColor,
+    points: Vec<(f64, f64)>,
+}
+
 /// Each optimizer's path on a surface, with rates chosen per surface so that each converges
 /// or shows its typical behaviour within the steps drawn.
-fn paths(surface: &Surface) -> Vec<(&'static str, RGBColor, Vec<(f64, f64)>)> {
+fn paths(surface: &Surface) -> Vec<Trace> {
     let valley = surface.file.contains("valley");
     let rosenbrock = surface.file.contains("rosenbrock");
     // SGD just below its stability limit 2/λ_max; momentum 0.9 at a tenth of that step.
@@ -279,25 +286,29 @@ fn paths(surface: &Surface) -> Vec<(&'static str, RGBColor, Vec<(f64, f64)>)> {
     };
     let adam_lr = if valley { 0.3 } else { 0.02 };
     vec![
-        ("SGD", RGBColor(90, 90, 90), path(Sgd::new(sgd_lr), surface)),
-        (
-            "momentum 0.9",
-            RGBColor(31, 119, 180),
-            path(Momentum::new(momentum_lr, 0.9), surface),
-        ),
-        (
-            "Nesterov 0.9",
-            RGBColor(23, 190, 207),
-            path(
+        Trace {
+            name: "SGD",
+            colour: RGBColor(90, 90, 90),
+            points: path(Sgd::new(sgd_lr), surface),
+        },
+        Trace {
+            name: "momentum 0.9",
+            colour: RGBColor(31, 119, 180),
+            points: path(Momentum::new(momentum_lr, 0.9), surface),
+        },
+        Trace {
+            name: "Nesterov 0.9",
+            colour: RGBColor(23, 190, 207),
+            points: path(
                 Momentum::new(momentum_lr, 0.9).and_then(Momentum::nesterov),
                 surface,
             ),
-        ),
-        (
-            "Adam",
-            RGBColor(214, 39, 40),
-            path(Adam::new(adam_lr), surface),
-        ),
+        },
+        Trace {
+            name: "Adam",
+            colour: RGBColor(214, 39, 40),
+            points: path(Adam::new(adam_lr), surface),
+        },
     ]
 }
 
@@ -357,7 +368,12 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
             }),
     )?;
     println!("{}", surface.name);
-    for (name, colour, points) in paths(surface) {
+    for Trace {
+        name,
+        colour,
+        points,
+    } in paths(surface)
+    {
         let &(x, y) = points.last().unwrap_or(&(f64::NAN, f64::NAN));
         let reached = points
             .iter()
