@@ -1,7 +1,7 @@
 //! SGD with momentum, dampening and optional Nesterov: PyTorch's `torch.optim.SGD` with its
 //! `momentum` argument.
 
-use super::{check, check_lr, Optimizer, WeightDecay};
+use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
 use crate::tensors::Tensors;
 use crate::{InvalidHyperParameter, Scalar};
 
@@ -11,7 +11,7 @@ use crate::{InvalidHyperParameter, Scalar};
 /// Each step, on every parameter p with gradient g, in PyTorch's order:
 ///
 /// ```text
-/// g ← g + λp                       (weight decay, on the tensors its scope covers)
+/// g ← g + λp, or g + λ·sign(p)     (weight decay L2 or L1, on the tensors its scope covers)
 /// b ← g                            (first step: the buffer starts as the gradient itself)
 /// b ← μb + (1 − τ)g                (later steps; τ is the dampening, 0 by default)
 /// g ← g + μb if Nesterov, else b
@@ -121,8 +121,8 @@ impl<T: Scalar> Momentum<T> {
         Ok(Self { dampening, ..self })
     }
 
-    /// The same optimizer with L2 weight decay. The decayed gradient g + λp is what enters
-    /// the buffer, as in PyTorch.
+    /// The same optimizer with weight decay, L2 or L1. The decayed gradient (g + λp, or
+    /// g + λ·sign(p)) is what enters the buffer, as in PyTorch.
     ///
     /// ```
     /// use typenet_core::optim::{Momentum, WeightDecay};
@@ -139,21 +139,17 @@ impl<T: Scalar> Momentum<T> {
         self.steps
     }
 
-    /// One pass over matching slices of parameters, gradients and buffer, with decay `lambda`
-    /// (none when it is 0). Every branch tests a value fixed for the whole pass, so the
-    /// compiler hoists it out of the loop and the loop itself vectorizes.
+    /// One pass over matching slices of parameters, gradients and buffer, with `decay`.
+    /// Every branch tests a value fixed for the whole pass, so the compiler hoists it out of
+    /// the loop and the loop itself vectorizes.
     #[inline]
-    fn update(&self, first: bool, p: &mut [T], g: &[T], b: &mut [T], lambda: T) {
+    fn update(&self, first: bool, p: &mut [T], g: &[T], b: &mut [T], decay: TensorDecay<T>) {
         let (lr, mu, nesterov) = (self.lr, self.momentum, self.nesterov);
         // PyTorch computes 1 − τ in Python floats (f64), then rounds it to the tensor's type.
         let undamped = T::from_f64(1.0 - self.dampening.to_f64());
         for ((p, &g), b) in p.iter_mut().zip(g).zip(b.iter_mut()) {
-            // grad.add(param, alpha=λ): g + λ·p
-            let g = if lambda == T::ZERO {
-                g
-            } else {
-                g + lambda * *p
-            };
+            // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
+            let g = decay.apply(g, *p);
             // buf = clone(grad), then buf.mul_(μ).add_(grad, alpha=1 − τ): μ·b, then + (1 − τ)·g
             *b = if first { g } else { mu * *b + undamped * g };
             // grad.add(buf, alpha=μ) or buf, then param.add_(grad, alpha=−lr)
@@ -164,13 +160,9 @@ impl<T: Scalar> Momentum<T> {
 
     /// Plain SGD, for μ = 0: PyTorch keeps no buffer then.
     #[inline]
-    fn update_without_buffer(&self, p: &mut [T], g: &[T], lambda: T) {
+    fn update_without_buffer(&self, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
         for (p, &g) in p.iter_mut().zip(g) {
-            let g = if lambda == T::ZERO {
-                g
-            } else {
-                g + lambda * *p
-            };
+            let g = decay.apply(g, *p);
             *p -= self.lr * g;
         }
     }
@@ -201,21 +193,21 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
         self.steps = self.steps.saturating_add(1);
         let (p, g, b) = (params.as_flat_mut(), grads.as_flat(), buffer.as_flat_mut());
         let no_buffer = self.momentum == T::ZERO;
-        if self.decay.lambda == T::ZERO {
+        if self.decay.is_none() {
             // The common case: one pass over the whole block.
             if no_buffer {
-                self.update_without_buffer(p, g, T::ZERO);
+                self.update_without_buffer(p, g, TensorDecay::NONE);
             } else {
-                self.update(first, p, g, b, T::ZERO);
+                self.update(first, p, g, b, TensorDecay::NONE);
             }
             return;
         }
         P::visit_tensors(&mut |t| {
-            let (r, lambda) = (t.range(), self.decay.lambda_for(t.role));
+            let (r, decay) = (t.range(), self.decay.for_tensor(t.role));
             if no_buffer {
-                self.update_without_buffer(&mut p[r.clone()], &g[r], lambda);
+                self.update_without_buffer(&mut p[r.clone()], &g[r], decay);
             } else {
-                self.update(first, &mut p[r.clone()], &g[r.clone()], &mut b[r], lambda);
+                self.update(first, &mut p[r.clone()], &g[r.clone()], &mut b[r], decay);
             }
         });
     }
