@@ -10,12 +10,18 @@
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
 //! `mod`/`pub use` lines below. The network macro needs no change.
 
+mod adagrad;
 mod adam;
+mod adam_w;
 mod momentum;
+mod rms_prop;
 mod sgd;
 
+pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamState};
+pub use adam_w::AdamW;
 pub use momentum::Momentum;
+pub use rms_prop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::error::InvalidHyperParameter;
