@@ -13,6 +13,7 @@
 mod adagrad;
 mod adam;
 mod adam_w;
+mod clip;
 mod momentum;
 mod rms_prop;
 mod sgd;
@@ -20,6 +21,7 @@ mod sgd;
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamState};
 pub use adam_w::AdamW;
+pub use clip::{clip_grad_norm, clip_grad_value, try_clip_grad_norm, try_clip_grad_value};
 pub use momentum::Momentum;
 pub use rms_prop::RmsProp;
 pub use sgd::Sgd;
