@@ -89,7 +89,7 @@ pub fn try_clip_grad_norm<T: Scalar, P: Flat<T>>(
     // clip_coef = max_norm / (total_norm + 1e-6), in the tensors' type
     let coef = max_norm / (norm + T::from_f64(NORM_EPS));
     // grads.mul_(clamp(clip_coef, max=1)): a NaN coefficient passes the clamp, as here.
-    if !(coef >= T::ONE) {
+    if coef < T::ONE || coef.is_nan() {
         for g in g {
             *g *= coef;
         }

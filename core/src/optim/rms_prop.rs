@@ -36,8 +36,9 @@ use crate::{InvalidHyperParameter, Scalar};
 /// # Rounding
 /// α is kept in `f64`, as PyTorch keeps it in a Python float: 1 − α is computed in `f64` and
 /// rounded to `T` once, and α itself is rounded to `T` for the multiplication, as PyTorch's
-/// `mul_(alpha)` does. lr, ε and λ are `T` values. Measured against torch 2.15's 5-step
-/// trajectories (tests/optimizer_parity.rs): see the figures there.
+/// `mul_(alpha)` does. lr, ε and λ are `T` values. The multiply-adds are not fused. Measured
+/// against torch 2.15's 5-step trajectories (tests/optimizer_parity.rs), with and without
+/// weight decay: within 4.3·10⁻⁷ relative in `f32` and 6.2·10⁻¹⁶ in `f64`.
 ///
 /// # Type parameters
 /// `T` scalar (`f32` by default).
