@@ -1,6 +1,6 @@
-//! Adam: PyTorch's `torch.optim.Adam`, with bias correction and coupled L2 weight decay.
+//! Adam: PyTorch's `torch.optim.Adam`, with bias correction and coupled weight decay.
 
-use super::{check, check_lr, Optimizer, WeightDecay};
+use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
 use crate::tensors::Tensors;
 use crate::{Flat, InvalidHyperParameter, Scalar};
 
@@ -10,7 +10,7 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 /// Step t (counting from 1), on every parameter p with gradient g, in PyTorch's order:
 ///
 /// ```text
-/// g ← g + λp                         (weight decay, on the tensors its scope covers)
+/// g ← g + λp, or g + λ·sign(p)       (weight decay L2 or L1, on the tensors its scope covers)
 /// m ← m + (1 − β₁)(g − m)            (m.lerp_(g, 1 − β₁): β₁m + (1 − β₁)g)
 /// v ← β₂v + (1 − β₂)g²
 /// p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
@@ -137,8 +137,9 @@ impl<T: Scalar> Adam<T> {
         Ok(Self { eps, ..self })
     }
 
-    /// The same optimizer with L2 weight decay: λp is added to the gradient before the
-    /// moments see it, as Adam's `weight_decay` does in PyTorch.
+    /// The same optimizer with weight decay: λp (L2) or λ·sign(p) (L1) is added to the
+    /// gradient before the moments see it, as Adam's `weight_decay` does in PyTorch (for
+    /// decoupled decay, use [`AdamW`](crate::optim::AdamW)).
     ///
     /// ```
     /// use typenet_core::optim::{Adam, WeightDecay};
@@ -195,20 +196,16 @@ struct Coefficients<T> {
 }
 
 impl<T: Scalar> Coefficients<T> {
-    /// One pass over matching slices of parameters, gradients and moments, with decay
-    /// `lambda` (none when it is 0). Every branch tests a value fixed for the whole pass, so
-    /// the compiler hoists it out of the loop and the loop itself vectorizes.
+    /// One pass over matching slices of parameters, gradients and moments, with `decay`.
+    /// Every branch tests a value fixed for the whole pass, so the compiler hoists it out of
+    /// the loop and the loop itself vectorizes.
     #[inline]
-    fn update(&self, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], lambda: T) {
+    fn update(&self, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], decay: TensorDecay<T>) {
         let k = self;
         let moments = m.iter_mut().zip(v.iter_mut());
         for ((p, &g), (m, v)) in p.iter_mut().zip(g).zip(moments) {
-            // grad.add(param, alpha=λ): g + λ·p
-            let g = if lambda == T::ZERO {
-                g
-            } else {
-                g + lambda * *p
-            };
+            // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
+            let g = decay.apply(g, *p);
             // exp_avg.lerp_(grad, w): m + w·(g − m) for w < 0.5, else g − (g − m)·(1 − w)
             *m = if k.small_weight {
                 *m + k.weight * (g - *m)
@@ -243,15 +240,15 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         let k = self.coefficients(self.steps);
         let (p, g) = (params.as_flat_mut(), grads.as_flat());
         let (m, v) = (state.m.as_flat_mut(), state.v.as_flat_mut());
-        if self.decay.lambda == T::ZERO {
+        if self.decay.is_none() {
             // The common case: one pass over the whole block.
-            k.update(p, g, m, v, T::ZERO);
+            k.update(p, g, m, v, TensorDecay::NONE);
             return;
         }
         P::visit_tensors(&mut |t| {
-            let (r, lambda) = (t.range(), self.decay.lambda_for(t.role));
+            let (r, decay) = (t.range(), self.decay.for_tensor(t.role));
             let (p, g) = (&mut p[r.clone()], &g[r.clone()]);
-            k.update(p, g, &mut m[r.clone()], &mut v[r], lambda);
+            k.update(p, g, &mut m[r.clone()], &mut v[r], decay);
         });
     }
 

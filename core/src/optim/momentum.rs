@@ -1,7 +1,7 @@
 //! SGD with momentum, dampening and optional Nesterov: PyTorch's `torch.optim.SGD` with its
 //! `momentum` argument.
 
-use super::{check, check_lr, Optimizer, WeightDecay};
+use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
 use crate::tensors::Tensors;
 use crate::{InvalidHyperParameter, Scalar};
 
@@ -11,7 +11,7 @@ use crate::{InvalidHyperParameter, Scalar};
 /// Each step, on every parameter p with gradient g, in PyTorch's order:
 ///
 /// ```text
-/// g ← g + λp                       (weight decay, on the tensors its scope covers)
+/// g ← g + λp, or g + λ·sign(p)     (weight decay L2 or L1, on the tensors its scope covers)
 /// b ← g                            (first step: the buffer starts as the gradient itself)
 /// b ← μb + (1 − τ)g                (later steps; τ is the dampening, 0 by default)
 /// g ← g + μb if Nesterov, else b
@@ -25,6 +25,20 @@ use crate::{InvalidHyperParameter, Scalar};
 ///
 /// With μ = 0 there is no buffer, as in PyTorch: the update is plain SGD and the state is
 /// left untouched (dampening then has no effect).
+///
+/// # Annealing
+/// [`annealed(μ₀, n)`](Momentum::annealed) makes μ rise (or fall) linearly with the step
+/// count, as the course recommends (γ from 0.5 to 0.9): step t, counting from 1, uses
+///
+/// ```text
+/// μₜ = μ₀ + (μ − μ₀)·min(t − 1, n)/n
+/// ```
+///
+/// so μ₀ on the first step, μ from step n + 1 on. This is PyTorch with `group['momentum']`
+/// set to μₜ before each `step()`: the buffer is set (b ← g) on the first step whose
+/// momentum is not 0, and μₜ multiplies both the buffer and Nesterov's look-ahead. μₜ is
+/// computed in `f64` from μ₀ and μ, as a training script computes it in Python floats,
+/// and rounded to `T` once.
 ///
 /// PyTorch computes 1 − τ in `f64` and rounds it to `T`; so does this. Its CPU kernels fuse
 /// the multiply-adds (x + a·y rounded once), which this code does not, so results can differ
@@ -59,7 +73,11 @@ pub struct Momentum<T = f32> {
     dampening: T,
     nesterov: bool,
     decay: WeightDecay<T>,
+    /// μ₀ and n, when μ is annealed.
+    anneal: Option<(T, u64)>,
     steps: u64,
+    /// Whether the buffer holds a value: set by the first step with a momentum other than 0.
+    started: bool,
 }
 
 impl<T: Scalar> Momentum<T> {
@@ -79,7 +97,9 @@ impl<T: Scalar> Momentum<T> {
             dampening: T::ZERO,
             nesterov: false,
             decay: WeightDecay::NONE,
+            anneal: None,
             steps: 0,
+            started: false,
         })
     }
 
@@ -121,8 +141,8 @@ impl<T: Scalar> Momentum<T> {
         Ok(Self { dampening, ..self })
     }
 
-    /// The same optimizer with L2 weight decay. The decayed gradient g + λp is what enters
-    /// the buffer, as in PyTorch.
+    /// The same optimizer with weight decay, L2 or L1. The decayed gradient (g + λp, or
+    /// g + λ·sign(p)) is what enters the buffer, as in PyTorch.
     ///
     /// ```
     /// use typenet_core::optim::{Momentum, WeightDecay};
@@ -134,26 +154,73 @@ impl<T: Scalar> Momentum<T> {
         Self { decay, ..self }
     }
 
+    /// The same optimizer with its momentum annealed: starting at `from` (in [0, 1)) and
+    /// moving linearly to the momentum given to [`new`](Momentum::new) over `steps` steps (at
+    /// least 1), then held; see [Annealing](Momentum#annealing). The course's schedule, γ
+    /// rising from 0.5 to 0.9:
+    ///
+    /// ```
+    /// use typenet_core::optim::Momentum;
+    /// let opt = Momentum::new(0.1f64, 0.9).unwrap().annealed(0.5, 4).unwrap();
+    /// let momenta: Vec<f64> = (1..=6).map(|t| opt.momentum_at(t)).collect();
+    /// assert_eq!(momenta, [0.5, 0.6, 0.7, 0.8, 0.9, 0.9]);
+    /// assert_eq!(opt.clone().annealed(1.0, 4).unwrap_err().name, "initial momentum");
+    /// assert_eq!(opt.annealed(0.5, 0).unwrap_err().name, "annealing steps");
+    /// ```
+    pub fn annealed(self, from: T, steps: u64) -> Result<Self, InvalidHyperParameter> {
+        check(
+            "initial momentum",
+            from,
+            from >= T::ZERO && from < T::ONE,
+            "a number in [0, 1)",
+        )?;
+        check(
+            "annealing steps",
+            T::from_f64(steps as f64),
+            steps >= 1,
+            "a number of steps at least 1",
+        )?;
+        Ok(Self {
+            anneal: Some((from, steps)),
+            ..self
+        })
+    }
+
+    /// The momentum μₜ that step `t` (counting from 1) uses: the one given to
+    /// [`new`](Momentum::new), unless it is [annealed](Momentum::annealed).
+    ///
+    /// ```
+    /// use typenet_core::optim::Momentum;
+    /// let opt = Momentum::new(0.1f32, 0.9).unwrap();
+    /// assert_eq!((opt.momentum_at(1), opt.momentum_at(1000)), (0.9, 0.9));
+    /// ```
+    pub fn momentum_at(&self, t: u64) -> T {
+        let Some((from, steps)) = self.anneal else {
+            return self.momentum;
+        };
+        let done = t.saturating_sub(1).min(steps);
+        // from + (to − from)·(k/n), in Python floats.
+        let (from, to) = (from.to_f64(), self.momentum.to_f64());
+        T::from_f64(from + (to - from) * (done as f64 / steps as f64))
+    }
+
     /// The number of steps taken so far.
     pub fn steps(&self) -> u64 {
         self.steps
     }
 
-    /// One pass over matching slices of parameters, gradients and buffer, with decay `lambda`
-    /// (none when it is 0). Every branch tests a value fixed for the whole pass, so the
+    /// One pass over matching slices of parameters, gradients and buffer, with momentum
+    /// `mu` and `decay`. Every branch tests a value fixed for the whole pass, so the
     /// compiler hoists it out of the loop and the loop itself vectorizes.
     #[inline]
-    fn update(&self, first: bool, p: &mut [T], g: &[T], b: &mut [T], lambda: T) {
-        let (lr, mu, nesterov) = (self.lr, self.momentum, self.nesterov);
+    fn update(&self, pass: Pass<T>, p: &mut [T], g: &[T], b: &mut [T]) {
+        let Pass { first, mu, decay } = pass;
+        let (lr, nesterov) = (self.lr, self.nesterov);
         // PyTorch computes 1 − τ in Python floats (f64), then rounds it to the tensor's type.
         let undamped = T::from_f64(1.0 - self.dampening.to_f64());
         for ((p, &g), b) in p.iter_mut().zip(g).zip(b.iter_mut()) {
-            // grad.add(param, alpha=λ): g + λ·p
-            let g = if lambda == T::ZERO {
-                g
-            } else {
-                g + lambda * *p
-            };
+            // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
+            let g = decay.apply(g, *p);
             // buf = clone(grad), then buf.mul_(μ).add_(grad, alpha=1 − τ): μ·b, then + (1 − τ)·g
             *b = if first { g } else { mu * *b + undamped * g };
             // grad.add(buf, alpha=μ) or buf, then param.add_(grad, alpha=−lr)
@@ -164,16 +231,21 @@ impl<T: Scalar> Momentum<T> {
 
     /// Plain SGD, for μ = 0: PyTorch keeps no buffer then.
     #[inline]
-    fn update_without_buffer(&self, p: &mut [T], g: &[T], lambda: T) {
+    fn update_without_buffer(&self, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
         for (p, &g) in p.iter_mut().zip(g) {
-            let g = if lambda == T::ZERO {
-                g
-            } else {
-                g + lambda * *p
-            };
+            let g = decay.apply(g, *p);
             *p -= self.lr * g;
         }
     }
+}
+
+/// What one step's passes share: whether the buffer is set rather than decayed, the
+/// momentum μₜ, and the decay of the tensor at hand.
+#[derive(Clone, Copy)]
+struct Pass<T> {
+    first: bool,
+    mu: T,
+    decay: TensorDecay<T>,
 }
 
 /// Nesterov momentum needs μ > 0 and τ = 0, as PyTorch requires.
@@ -197,25 +269,30 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
     type State<P: Tensors<T>> = P;
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, buffer: &mut P) {
-        let first = self.steps == 0;
         self.steps = self.steps.saturating_add(1);
+        let mu = self.momentum_at(self.steps);
         let (p, g, b) = (params.as_flat_mut(), grads.as_flat(), buffer.as_flat_mut());
-        let no_buffer = self.momentum == T::ZERO;
-        if self.decay.lambda == T::ZERO {
+        // PyTorch keeps no buffer while the momentum is 0, and sets it on the first step
+        // that has one.
+        let no_buffer = mu == T::ZERO;
+        let first = !no_buffer && !self.started;
+        self.started |= !no_buffer;
+        let pass = |decay| Pass { first, mu, decay };
+        if self.decay.is_none() {
             // The common case: one pass over the whole block.
             if no_buffer {
-                self.update_without_buffer(p, g, T::ZERO);
+                self.update_without_buffer(p, g, TensorDecay::NONE);
             } else {
-                self.update(first, p, g, b, T::ZERO);
+                self.update(pass(TensorDecay::NONE), p, g, b);
             }
             return;
         }
         P::visit_tensors(&mut |t| {
-            let (r, lambda) = (t.range(), self.decay.lambda_for(t.role));
+            let (r, decay) = (t.range(), self.decay.for_tensor(t.role));
             if no_buffer {
-                self.update_without_buffer(&mut p[r.clone()], &g[r], lambda);
+                self.update_without_buffer(&mut p[r.clone()], &g[r], decay);
             } else {
-                self.update(first, &mut p[r.clone()], &g[r.clone()], &mut b[r], lambda);
+                self.update(pass(decay), &mut p[r.clone()], &g[r.clone()], &mut b[r]);
             }
         });
     }
@@ -344,6 +421,78 @@ mod tests {
         opt.step(&mut p, &grads, &mut b);
         assert_eq!(b.as_flat(), &[1.375, 1.375]);
         assert_eq!(p.as_flat(), &[1.40625, 1.40625]);
+    }
+
+    #[test]
+    fn annealed_momentum_by_hand() {
+        // μ₀ = 0.5, μ = 0.875, n = 2: 0.5, 0.6875, then 0.875 held (all exact).
+        let mut opt = Momentum::new(0.5f64, 0.875)
+            .unwrap()
+            .annealed(0.5, 2)
+            .unwrap();
+        assert_eq!(
+            [1, 2, 3, 4, 100].map(|t| opt.momentum_at(t)),
+            [0.5, 0.6875, 0.875, 0.875, 0.875]
+        );
+        let (mut p, mut b) = ([0.0], [0.0]);
+        opt.step(&mut p, &[8.0], &mut b); // b = g
+        assert_eq!((b, p), ([8.0], [-4.0]));
+        opt.step(&mut p, &[8.0], &mut b); // b = 0.6875·8 + 8 = 13.5
+        assert_eq!((b, p), ([13.5], [-10.75]));
+        opt.step(&mut p, &[0.0], &mut b); // b = 0.875·13.5
+        assert_eq!((b, p), ([11.8125], [-16.65625]));
+    }
+
+    #[test]
+    fn annealed_nesterov_looks_ahead_with_the_steps_momentum() {
+        let mut opt = Momentum::new(0.5f64, 0.75)
+            .unwrap()
+            .nesterov()
+            .unwrap()
+            .annealed(0.25, 1)
+            .unwrap();
+        let (mut p, mut b) = ([0.0], [0.0]);
+        opt.step(&mut p, &[4.0], &mut b); // b = 4; p − 0.5·(4 + 0.25·4)
+        assert_eq!((b, p), ([4.0], [-2.5]));
+        opt.step(&mut p, &[4.0], &mut b); // b = 0.75·4 + 4 = 7; p − 0.5·(4 + 0.75·7)
+        assert_eq!((b, p), ([7.0], [-7.125]));
+    }
+
+    #[test]
+    fn annealing_from_zero_starts_the_buffer_on_the_first_step_with_momentum() {
+        // PyTorch keeps no buffer while μ = 0 and sets b = g on the first step with μ > 0,
+        // undamped: with τ = 0.5 that shows.
+        let mut opt = Momentum::new(0.5f64, 0.5)
+            .unwrap()
+            .with_dampening(0.5)
+            .unwrap()
+            .annealed(0.0, 2)
+            .unwrap();
+        let (mut p, mut b) = ([0.0], [0.0]);
+        opt.step(&mut p, &[4.0], &mut b); // μ = 0: plain SGD, no buffer
+        assert_eq!((b, p), ([0.0], [-2.0]));
+        opt.step(&mut p, &[8.0], &mut b); // μ = 0.25: b = g, not 0.5·g
+        assert_eq!((b, p), ([8.0], [-6.0]));
+        opt.step(&mut p, &[8.0], &mut b); // μ = 0.5: b = 0.5·8 + 0.5·8
+        assert_eq!((b, p), ([8.0], [-10.0]));
+    }
+
+    #[test]
+    fn annealing_is_validated() {
+        let opt = Momentum::new(0.1f64, 0.9).unwrap();
+        for from in [-0.1, 1.0, f64::NAN] {
+            let err = opt.clone().annealed(from, 10).unwrap_err();
+            assert_eq!(
+                (err.name, err.expected),
+                ("initial momentum", "a number in [0, 1)")
+            );
+        }
+        let err = opt.clone().annealed(0.5, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid annealing steps: 0 (expected a number of steps at least 1)"
+        );
+        assert!(opt.annealed(0.0, 1).is_ok());
     }
 
     /// The distance between two `f32` of the same sign, in units in the last place.

@@ -1,12 +1,13 @@
-//! Plain stochastic gradient descent: p ← p − lr·(g + λp).
+//! Plain stochastic gradient descent: p ← p − lr·g, with g plus a weight-decay penalty.
 
-use super::{check_lr, Optimizer, WeightDecay};
+use super::{check_lr, Optimizer, TensorDecay, WeightDecay};
 use crate::tensors::Tensors;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Plain SGD, p ← p − lr·g, like `torch.optim.SGD(params, lr)`. It keeps no state (its
 /// state type is `[T; 0]`). With [`with_weight_decay`](Sgd::with_weight_decay), g becomes
-/// g + λp on the tensors the decay applies to (weights only, by default).
+/// g + λp (L2) or g + λ·sign(p) (L1) on the tensors the decay applies to (weights only, by
+/// default).
 ///
 /// ```
 /// use typenet_core::optim::{Optimizer, Sgd};
@@ -32,9 +33,29 @@ impl<T: Scalar> Sgd<T> {
         })
     }
 
-    /// The same optimizer with L2 weight decay.
+    /// The same optimizer with weight decay, L2 or L1: its gradient joins g before the step.
+    ///
+    /// ```
+    /// use typenet_core::optim::{Optimizer, Sgd, WeightDecay};
+    /// let mut sgd = Sgd::new(0.5).unwrap().with_weight_decay(WeightDecay::l1(0.5).unwrap());
+    /// let mut p = [1.0f64, -2.0];
+    /// sgd.step(&mut p, &[0.0, 0.0], &mut []);
+    /// assert_eq!(p, [0.75, -1.75]); // p − 0.5·0.5·sign(p)
+    /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
         Self { decay, ..self }
+    }
+}
+
+impl<T: Scalar> Sgd<T> {
+    /// One pass over matching slices of parameters and gradients, with `decay`.
+    #[inline]
+    fn update(&self, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
+        for (p, &g) in p.iter_mut().zip(g) {
+            // grad.add(param, alpha=λ) for L2; p.grad + λ·sign(p) for L1
+            let g = decay.apply(g, *p);
+            *p -= self.lr * g;
+        }
     }
 }
 
@@ -43,18 +64,14 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, _: &mut [T; 0]) {
         let (p, g) = (params.as_flat_mut(), grads.as_flat());
-        if self.decay.lambda == T::ZERO {
+        if self.decay.is_none() {
             // The common case in one pass that the compiler vectorizes.
-            for (p, &g) in p.iter_mut().zip(g) {
-                *p -= self.lr * g;
-            }
+            self.update(p, g, TensorDecay::NONE);
             return;
         }
         P::visit_tensors(&mut |t| {
-            let lambda = self.decay.lambda_for(t.role);
-            for (p, &g) in p[t.range()].iter_mut().zip(&g[t.range()]) {
-                *p -= self.lr * (g + lambda * *p);
-            }
+            let r = t.range();
+            self.update(&mut p[r.clone()], &g[r], self.decay.for_tensor(t.role));
         });
     }
 
@@ -101,6 +118,28 @@ mod tests {
         sgd.step(&mut p, &grads, &mut []);
         assert!((p.as_flat()[0] - 1.805).abs() < 1e-15);
         assert_eq!(p.as_flat()[1], 1.9);
+    }
+
+    #[test]
+    fn l1_decay_moves_by_a_constant_step_towards_zero() {
+        type Params = DenseParams<U2, U1, f64>;
+        let mut p = Params::zeroed();
+        // weights 2, −0.5; bias 1
+        p.as_flat_mut().copy_from_slice(&[2.0, -0.5, 1.0]);
+        let grads = Params::zeroed();
+        let l1 = WeightDecay::l1(0.5f64).unwrap();
+        let mut sgd = Sgd::new(0.25).unwrap().with_weight_decay(l1);
+        sgd.step(&mut p, &grads, &mut []);
+        // weight: p − 0.25·0.5·sign(p), whatever its size; bias untouched.
+        assert_eq!(p.as_flat(), &[1.875, -0.375, 1.0]);
+        let mut sgd = Sgd::new(0.25)
+            .unwrap()
+            .with_weight_decay(l1.on_all_parameters());
+        let mut grads = Params::zeroed();
+        grads.as_flat_mut().copy_from_slice(&[1.0, 0.0, -1.0]);
+        sgd.step(&mut p, &grads, &mut []);
+        // g + 0.5·sign(p): [1.5, −0.5, −0.5]
+        assert_eq!(p.as_flat(), &[1.5, -0.25, 1.125]);
     }
 
     #[test]
