@@ -71,9 +71,33 @@ fn contenders() -> Vec<Contender> {
             },
         },
         Contender {
+            name: "momentum 0.5→0.9 (annealed)",
+            colour: RGBColor(44, 160, 44),
+            train: |tr, te, s, e, l| {
+                // γ rises from 0.5 to 0.9 over the first 10 epochs (44 steps each).
+                let opt = Momentum::new(0.01, 0.9).and_then(|m| m.annealed(0.5, 440));
+                run(opt, tr, te, s, e, l)
+            },
+        },
+        Contender {
+            name: "RMSprop, lr 0.001",
+            colour: RGBColor(148, 103, 189),
+            train: |tr, te, s, e, l| run(RmsProp::new(1e-3), tr, te, s, e, l),
+        },
+        Contender {
+            name: "Adagrad, lr 0.01",
+            colour: RGBColor(140, 86, 75),
+            train: |tr, te, s, e, l| run(Adagrad::new(1e-2), tr, te, s, e, l),
+        },
+        Contender {
             name: "Adam, lr 0.001",
             colour: RGBColor(214, 39, 40),
             train: |tr, te, s, e, l| run(Adam::new(1e-3), tr, te, s, e, l),
+        },
+        Contender {
+            name: "AdamW, lr 0.001, λ 0.01",
+            colour: RGBColor(255, 127, 14),
+            train: |tr, te, s, e, l| run(AdamW::new(1e-3), tr, te, s, e, l),
         },
     ]
 }
@@ -115,10 +139,9 @@ fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
     let path = out.join("optimizers-digits.png");
     let root = BitMapBackend::new(&path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let top = curves
-        .iter()
-        .flat_map(|(_, l)| l.iter().copied())
-        .fold(0.0f64, f64::max);
+    let all = || curves.iter().flat_map(|(_, l)| l.iter().copied());
+    let top = all().fold(0.0f64, f64::max);
+    let bottom = all().filter(|&l| l > 0.0).fold(f64::INFINITY, f64::min);
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("Digits: mean training loss per epoch (seeds 1–{seeds})"),
@@ -127,7 +150,7 @@ fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(1f64..epochs as f64, (0.005f64..top * 1.2).log_scale())?;
+        .build_cartesian_2d(1f64..epochs as f64, (bottom / 1.5..top * 1.5).log_scale())?;
     chart
         .configure_mesh()
         .x_desc("epoch")
@@ -281,10 +304,11 @@ fn paths(surface: &Surface) -> Vec<Trace> {
     // SGD just below its stability limit 2/λ_max; momentum 0.9 at a tenth of that step.
     let (sgd_lr, momentum_lr) = match (valley, rosenbrock) {
         (true, _) => (0.038, 0.0038),
-        (_, true) => (5e-4, 5e-5),
+        (_, true) => (5e-4, 2e-4),
         _ => (1e-2, 1e-3),
     };
     let adam_lr = if valley { 0.3 } else { 0.02 };
+    let (rms_lr, adagrad_lr) = if valley { (0.1, 1.0) } else { (0.01, 0.5) };
     vec![
         Trace {
             name: "SGD",
@@ -303,6 +327,16 @@ fn paths(surface: &Surface) -> Vec<Trace> {
                 Momentum::new(momentum_lr, 0.9).and_then(Momentum::nesterov),
                 surface,
             ),
+        },
+        Trace {
+            name: "RMSprop",
+            colour: RGBColor(148, 103, 189),
+            points: path(RmsProp::new(rms_lr), surface),
+        },
+        Trace {
+            name: "Adagrad",
+            colour: RGBColor(140, 86, 75),
+            points: path(Adagrad::new(adagrad_lr), surface),
         },
         Trace {
             name: "Adam",
@@ -368,12 +402,14 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
             }),
     )?;
     println!("{}", surface.name);
-    for Trace {
-        name,
-        colour,
-        points,
-    } in paths(surface)
-    {
+    // Earlier paths are drawn wider, so that a path that follows another stays visible.
+    for (i, trace) in paths(surface).into_iter().enumerate() {
+        let Trace {
+            name,
+            colour,
+            points,
+        } = trace;
+        let width = 6u32.saturating_sub(i as u32).max(2);
         let &(x, y) = points.last().unwrap_or(&(f64::NAN, f64::NAN));
         let reached = points
             .iter()
@@ -388,10 +424,10 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
             (surface.x.0..=surface.x.1).contains(x) && (surface.y.0..=surface.y.1).contains(y)
         });
         chart
-            .draw_series(LineSeries::new(inside, colour.stroke_width(2)))?
+            .draw_series(LineSeries::new(inside, colour.stroke_width(width)))?
             .label(name)
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
             });
     }
     let [mx, my] = surface.minimum;
