@@ -112,7 +112,7 @@ impl<T: Scalar> Schedule<T> for CosineAnnealing<T> {
         self.lr = if self.closed_form {
             // eta_min + (base_lr − eta_min)·(1 + cos(π·last_epoch/T_max))/2
             eta_min + (initial - eta_min) * (1.0 + cos(PI * t as f64 / period as f64)) / 2.0
-        } else if (t - 1) % (2 * period) == period {
+        } else if (t - 1) % period.saturating_mul(2) == period {
             // (last_epoch − 1 − T_max) % (2·T_max) == 0, where cos(π(t − 1)/T) = −1:
             // group["lr"] + (base_lr − eta_min)·(1 − cos(π/T_max))/2
             self.lr + (initial - eta_min) * (1.0 - cos(PI / period as f64)) / 2.0

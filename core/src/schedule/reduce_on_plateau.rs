@@ -146,7 +146,8 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     }
 
     /// The same schedule for a metric to maximize, such as an accuracy: PyTorch's
-    /// `mode='max'`.
+    /// `mode='max'`. It forgets the best metric so far; call it before the first
+    /// [`step_with`](ReduceOnPlateau::step_with).
     ///
     /// ```
     /// use typenet_core::schedule::ReduceOnPlateau;
