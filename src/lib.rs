@@ -74,6 +74,7 @@ pub mod prelude {
     pub use crate::mode::{Eval, Train};
     pub use crate::network;
     pub use crate::optim::{Adagrad, Adam, AdamW, Momentum, Optimizer, RmsProp, Sgd, WeightDecay};
+    pub use crate::schedule::{CosineAnnealing, LinearWarmup, ReduceOnPlateau, Schedule};
     pub use crate::tensors::{Role, TensorInfo, Tensors};
     pub use crate::{
         Error, Evaluation, Flat, Init, InvalidHyperParameter, Matrix, Network, Scalar,

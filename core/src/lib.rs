@@ -1,6 +1,7 @@
 //! The run-time half of typenet: shaped matrices, layers, losses, initializers, optimizers,
-//! modes, named tensors and data utilities. The `network!` macro of the `typenet` crate
-//! generates code against it; everything a network *does* is written here.
+//! learning-rate schedules, modes, named tensors and data utilities. The `network!` macro of
+//! the `typenet` crate generates code against it; everything a network *does* is written
+//! here.
 //!
 //! `#![no_std]` first: without features it needs neither `std` nor a heap. The `alloc`
 //! feature adds boxed construction of large blocks, data sets, and matrixmultiply for large
@@ -33,6 +34,7 @@ pub mod mode;
 mod network;
 pub mod optim;
 mod scalar;
+pub mod schedule;
 pub mod tensors;
 
 pub use error::{Error, InvalidHyperParameter};

@@ -26,6 +26,9 @@ fn trains() -> Result<bool, Error> {
     let mut grads = XorGrads::zeroed();
     // Momentum's state (one copy of the parameters) is a plain value on the stack too.
     let mut optimizer = Momentum::new(0.2, 0.9).map_err(|_| Error::NonFiniteLoss { loss: 0.2 })?;
+    // A learning-rate schedule is a plain value too, computing in f64 through `libm`.
+    let mut schedule = CosineAnnealing::new(optimizer.lr(), 500, 0.01)
+        .map_err(|_| Error::NonFiniteLoss { loss: 0.2 })?;
     let mut state = Flat::zeroed();
     let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let labels = [0, 1, 1, 0];
@@ -40,6 +43,10 @@ fn trains() -> Result<bool, Error> {
             &mut grads,
             &mut rng,
         )?;
+        schedule.step();
+        if schedule.apply(&mut optimizer).is_err() {
+            return Ok(false);
+        }
     }
     let last = net.loss(&x, &labels)?;
     Ok(last < first / 10.0 && net.predict(&x) == labels)
