@@ -7,12 +7,18 @@
 //!
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
 //! `mod`/`pub use` lines below. The network macro needs no change.
+//!
+//! [`Lbfgs`] does not implement [`Optimizer`]: a step of L-BFGS evaluates the loss and
+//! gradient several times, so it takes a closure that computes them instead of a gradient.
+//! Its state is derived from the parameters' type all the same.
 
 mod adam;
+mod lbfgs;
 mod momentum;
 mod sgd;
 
 pub use adam::{Adam, AdamState};
+pub use lbfgs::{Lbfgs, LbfgsReport, LbfgsState, LbfgsStop, LineSearch};
 pub use momentum::Momentum;
 pub use sgd::Sgd;
 
