@@ -9,11 +9,16 @@
 //!
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
 //! `mod`/`pub use` lines below. The network macro needs no change.
+//!
+//! [`Lbfgs`] does not implement [`Optimizer`]: a step of L-BFGS evaluates the loss and
+//! gradient several times, so it takes a closure that computes them instead of a gradient.
+//! Its state is derived from the parameters' type all the same.
 
 mod adagrad;
 mod adam;
 mod adam_w;
 mod clip;
+mod lbfgs;
 mod momentum;
 mod rms_prop;
 mod sgd;
@@ -22,6 +27,7 @@ pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamState};
 pub use adam_w::AdamW;
 pub use clip::{clip_grad_norm, clip_grad_value, try_clip_grad_norm, try_clip_grad_value};
+pub use lbfgs::{Lbfgs, LbfgsReport, LbfgsState, LbfgsStop, LineSearch};
 pub use momentum::Momentum;
 pub use rms_prop::RmsProp;
 pub use sgd::Sgd;
