@@ -381,3 +381,30 @@ fn a_network_wider_than_1024_trains() {
     assert_eq!(Wide::<f32>::PARAMETERS, 3 * 2000 + 2000 + 2000 * 2 + 2);
     assert_eq!(net.tensor("wide.weight").map(<[f32]>::len), Some(6000));
 }
+
+network! {
+    /// One input: every product of its first layer has an inner dimension of 1.
+    struct OneInput { input: 1, dense(8), tanh, dense(1), loss: mean_squared_error }
+}
+
+#[test]
+fn a_one_input_network_computes_every_unit() {
+    let mut net = OneInput::<f64>::zeroed();
+    net.load_tensor("dense1.weight", &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+        .unwrap();
+    net.load_tensor("dense2.weight", &[1.0; 8]).unwrap();
+    // y = Σₖ tanh(k/10) for x = 1, and the same at x = −1 with the sign flipped.
+    let y = net.forward(&[[1.0], [-1.0]]);
+    let want: f64 = (1..=8).map(|k| (k as f64 / 10.0).tanh()).sum();
+    assert!((y[0][0] - want).abs() < 1e-15, "{} against {want}", y[0][0]);
+    assert!((y[1][0] + want).abs() < 1e-15);
+    let mut net = OneInput::<f64>::new(&mut rng(18));
+    let x = [[0.3], [-0.7], [1.2]];
+    let targets = [[0.5], [-0.2], [0.1]];
+    let mut cache = OneInputCache::<3, f64>::zeroed();
+    let mut grads = OneInputGrads::<f64>::zeroed();
+    net.loss_and_grad(&x, &targets, &mut cache, &mut grads, &mut rng(0))
+        .unwrap();
+    net.check_gradients(GradCheck::F64, &grads, |n| n.loss(&x, &targets).unwrap())
+        .unwrap();
+}

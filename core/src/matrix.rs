@@ -279,6 +279,12 @@ mod tests {
     #[test]
     fn every_form_agrees_with_the_definition() {
         check_forms::<U1, U5, U3>();
+        // One-wide inner or outer dimensions: a transposed operand with one row or one
+        // column has equal strides, which once sent it down the wrong loop.
+        check_forms::<U3, U1, U5>();
+        check_forms::<U1, U1, U1>();
+        check_forms::<U4, U6, U1>();
+        check_forms::<U1, U7, U1>();
         check_forms::<U3, U17, U9>();
         check_forms::<U33, U40, U31>();
     }

@@ -99,8 +99,8 @@ fn scale<T: Scalar>(c_row: &mut [T], beta: T) {
     }
 }
 
-/// Row i of c gets Σₚ a(i, p)·(row p of b), for a b whose rows are contiguous (`b_row`
-/// apart): the inner loop runs along rows of b and c, which the compiler vectorizes.
+/// Row i of c gets Σₚ a(i, p)·(row p of b), for a b whose columns are adjacent (`b_row`
+/// between rows): the inner loop runs along rows of b and c, which the compiler vectorizes.
 #[allow(clippy::too_many_arguments)]
 fn rows_times_b<T: Scalar>(
     (m, k, n): (usize, usize, usize),
@@ -114,7 +114,10 @@ fn rows_times_b<T: Scalar>(
 ) {
     for (i, c_row) in c.chunks_exact_mut(n).take(m).enumerate() {
         scale(c_row, beta);
-        for (p, b_row) in b.chunks_exact(b_row).take(k).enumerate() {
+        for p in 0..k {
+            // Row p starts `b_row` after row p − 1 and is `n` long. Rows may overlap: a
+            // transposed k×n operand with k = 1 has strides (1, 1).
+            let b_row = &b[p * b_row..][..n];
             let aip = alpha * a[i * sa.row + p * sa.col];
             for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
                 *cij += aip * bpj;
