@@ -1,7 +1,7 @@
 //! Every optimizer side by side: (1) the training loss per epoch and the final test accuracy
 //! of each on the digits network, as a printed table and a plot; (2) the path of each on 2-D
 //! test surfaces (Rosenbrock, Beale, and a narrow valley where plain SGD zig-zags and momentum
-//! does not), as PNG plots.
+//! does not), as PNG plots; (3) every learning-rate schedule over 30 epochs.
 //!
 //!     cargo run --release --example optimizers [-- --out docs/plots --seeds 3 --epochs 30]
 //!
@@ -12,7 +12,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use typenet::data::Dataset;
+use typenet::optim::{Lbfgs, LbfgsState, LineSearch};
 use typenet::prelude::*;
+use typenet::schedule::{Constant, ExponentialDecay, InverseDecay, StepDecay};
 
 #[allow(dead_code)]
 #[path = "digits.rs"]
@@ -289,6 +291,34 @@ fn path<O: Optimizer<f64>>(
     points
 }
 
+/// L-BFGS's path: each point is where one iteration ended (a strong-Wolfe line search may
+/// evaluate the function several times in between). It runs until the gradient vanishes.
+fn lbfgs_path(surface: &Surface) -> Vec<(f64, f64)> {
+    let mut lbfgs = Lbfgs::<f64, 10>::new(1.0)
+        .expect("the hyper-parameters are valid")
+        .with_line_search(LineSearch::StrongWolfe)
+        .with_max_iter(1)
+        .and_then(|l| l.with_max_eval(25))
+        // One iteration a step, so that each is drawn; PyTorch's default evaluation budget
+        // for max_iter = 1 (1·5/4 = 1) would leave the line search no evaluation.
+        .expect("valid limits");
+    let mut state = LbfgsState::<[f64; 2], 10, f64>::zeroed();
+    let mut p = surface.start;
+    let mut points = vec![(p[0], p[1])];
+    for _ in 0..surface.steps {
+        let report = lbfgs.step(&mut p, &mut state, |q, g| {
+            *g = (surface.grad)(q[0], q[1]);
+            Ok((surface.f)(q[0], q[1]))
+        });
+        let moved = points.last() != Some(&(p[0], p[1]));
+        match report {
+            Ok(r) if r.iterations > 0 && moved => points.push((p[0], p[1])),
+            _ => break,
+        }
+    }
+    points
+}
+
 /// One optimizer's path on a surface, as drawn.
 struct Trace {
     name: &'static str,
@@ -337,6 +367,11 @@ fn paths(surface: &Surface) -> Vec<Trace> {
             name: "Adagrad",
             colour: RGBColor(140, 86, 75),
             points: path(Adagrad::new(adagrad_lr), surface),
+        },
+        Trace {
+            name: "L-BFGS",
+            colour: RGBColor(0, 0, 0),
+            points: lbfgs_path(surface),
         },
         Trace {
             name: "Adam",
@@ -448,6 +483,112 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
     Ok(())
 }
 
+/// The rates a schedule gives over `epochs` epochs, starting from its initial one.
+fn rates<S: Schedule<f64>>(mut schedule: S, epochs: usize) -> Vec<f64> {
+    let mut rates = vec![schedule.lr()];
+    for _ in 0..epochs {
+        schedule.step();
+        rates.push(schedule.lr());
+    }
+    rates
+}
+
+/// Part 3: every learning-rate schedule over 30 epochs from η0 = 0.1.
+fn schedule_plot(out: &Path) -> Plot {
+    let epochs = 30;
+    let eta = 0.1;
+    // A scripted validation loss: it improves for 8 epochs, then stalls with noise.
+    let losses: Vec<f64> = (0..epochs)
+        .map(|e| {
+            if e < 8 {
+                1.0 - 0.1 * e as f64
+            } else {
+                0.3 + 0.01 * (e % 3) as f64
+            }
+        })
+        .collect();
+    let mut plateau = ReduceOnPlateau::new(eta)?
+        .with_factor(0.5)?
+        .with_patience(3);
+    let mut plateau_rates = vec![plateau.lr()];
+    for &loss in &losses {
+        plateau.step_with(loss);
+        plateau_rates.push(plateau.lr());
+    }
+    let curves: Vec<(&str, RGBColor, Vec<f64>)> = vec![
+        (
+            "constant",
+            RGBColor(90, 90, 90),
+            rates(Constant::new(eta)?, epochs),
+        ),
+        (
+            "step ×0.5 every 10",
+            RGBColor(31, 119, 180),
+            rates(StepDecay::new(eta, 10, 0.5)?, epochs),
+        ),
+        (
+            "inverse η0/(1 + 0.2t)",
+            RGBColor(44, 160, 44),
+            rates(InverseDecay::new(eta, 0.2)?, epochs),
+        ),
+        (
+            "exponential η0·e^(−0.1t)",
+            RGBColor(214, 39, 40),
+            rates(ExponentialDecay::new(eta, 0.1)?, epochs),
+        ),
+        (
+            "warm-up 5, then cosine to 0",
+            RGBColor(148, 103, 189),
+            rates(
+                LinearWarmup::new(eta, 0.1, 5)?.then(5, CosineAnnealing::new(eta, 25, 0.0)?),
+                epochs,
+            ),
+        ),
+        (
+            "on plateau ×0.5, patience 3",
+            RGBColor(255, 127, 14),
+            plateau_rates,
+        ),
+    ];
+    let path = out.join("optimizers-schedules.png");
+    let root = BitMapBackend::new(&path, (900, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Learning-rate schedules, η0 = 0.1, stepped per epoch",
+            ("sans-serif", 24),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..epochs as f64, 0f64..0.105)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("learning rate")
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    for (name, colour, rates) in curves {
+        let points = rates.into_iter().enumerate().map(|(e, r)| (e as f64, r));
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut out, mut seeds, mut epochs) = (PathBuf::from("docs/plots"), 3u64, 30usize);
     let mut args = std::env::args().skip(1);
@@ -474,5 +615,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "the embedded DejaVu Sans font did not load")?;
     digits_comparison(&out, seeds.max(1), epochs.max(1))?;
     surface_plots(&out)?;
+    schedule_plot(&out)?;
     Ok(())
 }
