@@ -141,21 +141,34 @@ pub enum Penalty {
 /// assert_eq!(l2.gradient(-4.0, Role::Weight), -2.0);
 /// assert_eq!(l2.gradient(-4.0, Role::Bias), 0.0); // weights only, by default
 /// let l1 = WeightDecay::l1(0.5f64).unwrap().on_all_parameters();
-/// assert_eq!(l1.penalty, Penalty::L1);
+/// assert_eq!(l1.penalty(), Penalty::L1);
 /// assert_eq!(l1.gradient(-4.0, Role::Bias), -0.5);
 /// assert_eq!(l1.gradient(0.0, Role::Weight), 0.0);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WeightDecay<T> {
-    /// λ, at least 0.
-    pub lambda: T,
-    /// L2 (λ·p) or L1 (λ·sign(p)).
-    pub penalty: Penalty,
-    /// Which tensors it applies to.
-    pub scope: DecayScope,
+    // Private, so that λ is always one that `new`, `l1` or `l2` accepted.
+    lambda: T,
+    penalty: Penalty,
+    scope: DecayScope,
 }
 
 impl<T: Scalar> WeightDecay<T> {
+    /// λ, at least 0.
+    pub fn lambda(&self) -> T {
+        self.lambda
+    }
+
+    /// L2 (λ·p) or L1 (λ·sign(p)).
+    pub fn penalty(&self) -> Penalty {
+        self.penalty
+    }
+
+    /// Which tensors it applies to.
+    pub fn scope(&self) -> DecayScope {
+        self.scope
+    }
+
     /// No decay.
     pub const NONE: Self = WeightDecay {
         lambda: T::ZERO,
@@ -179,7 +192,7 @@ impl<T: Scalar> WeightDecay<T> {
     ///
     /// ```
     /// use typenet_core::optim::{Penalty, WeightDecay};
-    /// assert_eq!(WeightDecay::l2(1e-4f32).unwrap().penalty, Penalty::L2);
+    /// assert_eq!(WeightDecay::l2(1e-4f32).unwrap().penalty(), Penalty::L2);
     /// ```
     pub fn l2(lambda: T) -> Result<Self, InvalidHyperParameter> {
         Self::with_penalty(Penalty::L2, lambda)
@@ -190,7 +203,7 @@ impl<T: Scalar> WeightDecay<T> {
     ///
     /// ```
     /// use typenet_core::optim::{Penalty, WeightDecay};
-    /// assert_eq!(WeightDecay::l1(1e-4f32).unwrap().penalty, Penalty::L1);
+    /// assert_eq!(WeightDecay::l1(1e-4f32).unwrap().penalty(), Penalty::L1);
     /// assert!(WeightDecay::l1(f32::NAN).is_err());
     /// ```
     pub fn l1(lambda: T) -> Result<Self, InvalidHyperParameter> {
@@ -217,7 +230,7 @@ impl<T: Scalar> WeightDecay<T> {
     /// ```
     /// use typenet_core::optim::{DecayScope, WeightDecay};
     /// let all = WeightDecay::l1(1e-4f32).unwrap().on_all_parameters();
-    /// assert_eq!(all.scope, DecayScope::All);
+    /// assert_eq!(all.scope(), DecayScope::All);
     /// ```
     pub fn on_all_parameters(self) -> Self {
         WeightDecay {
