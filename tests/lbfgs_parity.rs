@@ -17,66 +17,19 @@
 //! these runs all pass the curvature check; the unit tests check that it drops one.
 
 mod common;
-#[allow(dead_code)] // only the network and the batch, `OPT_*`, are read here
-mod optim_fixtures {
-    include!("fixtures/pytorch_optim.rs");
-}
+mod small;
 mod fixtures {
     include!("fixtures/pytorch_lbfgs.rs");
 }
 
-use common::{Comparisons, Tolerance};
+use common::Comparisons;
 use fixtures::*;
-use optim_fixtures::*;
 use rand::{rngs::StdRng, SeedableRng};
+use small::fixtures::OPT_LABELS;
+use small::{initial, Problem as Precision, SmallCache, SmallParams};
+use small::{PARAMETERS, ROWS, STEPS};
 use typenet::optim::{Lbfgs, LbfgsState, LineSearch};
 use typenet::prelude::*;
-
-network! {
-    /// `Small` in fixtures/generate.py: 43 parameters.
-    struct Small {
-        input: 4,
-        l1: dense(5), tanh,
-        l2: dense(3),
-        loss: softmax_cross_entropy,
-    }
-}
-
-/// The rows of the batch that every evaluation sees.
-const ROWS: usize = 6;
-/// The `step` calls of every run.
-const STEPS: usize = 5;
-/// The parameters of `Small`, flat: l1.weight, l1.bias, l2.weight, l2.bias.
-const PARAMETERS: usize = 43;
-
-/// The fixtures every run shares, in one precision.
-trait Precision: Scalar {
-    /// How close typenet must come to PyTorch in this precision.
-    const TOL: Tolerance;
-    const X: [[Self; 4]; ROWS];
-    const W1: [[Self; 4]; 5];
-    const B1: [Self; 5];
-    const W2: [[Self; 5]; 3];
-    const B2: [Self; 3];
-}
-
-impl Precision for f64 {
-    const TOL: Tolerance = Tolerance::F64;
-    const X: [[f64; 4]; ROWS] = OPT_X_F64;
-    const W1: [[f64; 4]; 5] = OPT_W1_F64;
-    const B1: [f64; 5] = OPT_B1_F64;
-    const W2: [[f64; 5]; 3] = OPT_W2_F64;
-    const B2: [f64; 3] = OPT_B2_F64;
-}
-
-impl Precision for f32 {
-    const TOL: Tolerance = Tolerance::F32;
-    const X: [[f32; 4]; ROWS] = OPT_X_F32;
-    const W1: [[f32; 4]; 5] = OPT_W1_F32;
-    const B1: [f32; 5] = OPT_B1_F32;
-    const W2: [[f32; 5]; 3] = OPT_W2_F32;
-    const B2: [f32; 3] = OPT_B2_F32;
-}
 
 /// What PyTorch recorded for one run, per `step` call.
 struct Run<'a, T> {
@@ -93,11 +46,7 @@ struct Run<'a, T> {
 /// evaluating the loss and gradient on the fixture batch, and compares every step with
 /// `expected`. Returns the largest relative difference.
 fn check<T: Precision, const H: usize>(mut lbfgs: Lbfgs<T, H>, expected: &Run<'_, T>) -> f64 {
-    let mut net = Small::<T>::zeroed();
-    net.load_tensor("l1.weight", T::W1.as_flattened()).unwrap();
-    net.load_tensor("l1.bias", &T::B1).unwrap();
-    net.load_tensor("l2.weight", T::W2.as_flattened()).unwrap();
-    net.load_tensor("l2.bias", &T::B2).unwrap();
+    let mut net = initial::<T>();
     let mut params = net.params().clone();
 
     let mut state = LbfgsState::<SmallParams<T>, H, T>::zeroed();

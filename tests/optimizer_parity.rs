@@ -32,44 +32,20 @@
 //! without PyTorch's 1e-6 6.3e-8.
 
 mod common;
-mod fixtures {
-    include!("fixtures/pytorch_optim.rs");
-}
+mod small;
 
-use common::{Comparisons, Tolerance};
-use fixtures::*;
+use common::Comparisons;
 use rand::{rngs::StdRng, SeedableRng};
+use small::fixtures::*;
+use small::{initial, Problem, SmallCache, SmallGrads, SmallParams};
+use small::{PARAMETERS, ROWS, STEPS};
 use typenet::optim::{try_clip_grad_norm, try_clip_grad_value, StateOf};
 use typenet::optim::{Adagrad, Adam, AdamState, AdamW, Momentum, RmsProp, Sgd, WeightDecay};
 use typenet::prelude::*;
 
-network! {
-    /// `Small` in fixtures/generate.py: 43 parameters.
-    struct Small {
-        input: 4,
-        l1: dense(5), tanh,
-        l2: dense(3),
-        loss: softmax_cross_entropy,
-    }
-}
-
-/// The rows of the batch that every step trains on.
-const ROWS: usize = 6;
-/// The steps of every trajectory.
-const STEPS: usize = 5;
-/// The parameters of `Small`, flat: l1.weight, l1.bias, l2.weight, l2.bias.
-const PARAMETERS: usize = 43;
-
 /// The fixtures every run shares, in one precision (its name, for messages, is
 /// [`Scalar::NAME`]).
-trait Precision: Scalar {
-    /// How close typenet must come to PyTorch in this precision.
-    const TOL: Tolerance;
-    const X: [[Self; 4]; ROWS];
-    const W1: [[Self; 4]; 5];
-    const B1: [Self; 5];
-    const W2: [[Self; 5]; 3];
-    const B2: [Self; 3];
+trait Precision: Problem {
     const SGD_LR: Self;
     const MOMENTUM: Self;
     const DAMPENING: Self;
@@ -96,12 +72,6 @@ trait Precision: Scalar {
 }
 
 impl Precision for f64 {
-    const TOL: Tolerance = Tolerance::F64;
-    const X: [[f64; 4]; ROWS] = OPT_X_F64;
-    const W1: [[f64; 4]; 5] = OPT_W1_F64;
-    const B1: [f64; 5] = OPT_B1_F64;
-    const W2: [[f64; 5]; 3] = OPT_W2_F64;
-    const B2: [f64; 3] = OPT_B2_F64;
     const SGD_LR: f64 = OPT_SGD_LR_F64;
     const MOMENTUM: f64 = OPT_MOMENTUM_F64;
     const DAMPENING: f64 = OPT_DAMPENING_F64;
@@ -127,12 +97,6 @@ impl Precision for f64 {
 }
 
 impl Precision for f32 {
-    const TOL: Tolerance = Tolerance::F32;
-    const X: [[f32; 4]; ROWS] = OPT_X_F32;
-    const W1: [[f32; 4]; 5] = OPT_W1_F32;
-    const B1: [f32; 5] = OPT_B1_F32;
-    const W2: [[f32; 5]; 3] = OPT_W2_F32;
-    const B2: [f32; 3] = OPT_B2_F32;
     const SGD_LR: f32 = OPT_SGD_LR_F32;
     const MOMENTUM: f32 = OPT_MOMENTUM_F32;
     const DAMPENING: f32 = OPT_DAMPENING_F32;
@@ -286,18 +250,6 @@ fn buffer<T: Scalar>(state: &SmallParams<T>) -> [&[T]; 1] {
 /// Adam's `exp_avg` (m) and `exp_avg_sq` (v).
 fn moments<T: Scalar>(state: &AdamState<SmallParams<T>, T>) -> [&[T]; 2] {
     [state.m.as_flat(), state.v.as_flat()]
-}
-
-/// `Small` with PyTorch's initial parameters.
-fn initial<T: Precision>() -> Small<T> {
-    let mut net = Small::<T>::zeroed();
-    net.load_tensor("l1.weight", T::W1.as_flattened()).unwrap();
-    net.load_tensor("l1.bias", &T::B1).unwrap();
-    net.load_tensor("l2.weight", T::W2.as_flattened()).unwrap();
-    net.load_tensor("l2.bias", &T::B2).unwrap();
-    let initial = [T::W1.as_flattened(), &T::B1, T::W2.as_flattened(), &T::B2].concat();
-    assert_eq!(net.params().as_flat(), initial, "the flat order of `Small`");
-    net
 }
 
 /// Trains `Small` from PyTorch's initial parameters with `opt` for five steps on the
