@@ -39,8 +39,8 @@ pub use typenet_core::*;
 /// - `NameGrads<H, T>`: an alias of `NameParams`, since gradients mirror the parameters;
 /// - `NameCache<H, const B: usize, T>`: each layer's output, its gradient and the layer's own
 ///   cache, for a batch of `B` rows;
-/// - `impl Network<T>`, which provides every method (see [`Network`]), plus `Clone` and
-///   `Debug`.
+/// - `impl Network<T>`, which provides every method (see [`Network`]), the straight-line
+///   chains of its layers behind it (a hidden trait), plus `Clone` and `Debug`.
 ///
 /// Mistakes the macro can see stop the build at the offending layer, with one error each:
 ///
@@ -76,6 +76,7 @@ pub mod prelude {
     pub use crate::optim::{Adagrad, Adam, AdamW, Momentum, Optimizer, RmsProp, Sgd, WeightDecay};
     pub use crate::schedule::{CosineAnnealing, LinearWarmup, ReduceOnPlateau, Schedule};
     pub use crate::tensors::{Role, TensorInfo, Tensors};
+    pub use crate::train::{EarlyStopping, Samples, Trainer, Training};
     pub use crate::{
         Error, Evaluation, Flat, Init, InvalidHyperParameter, Matrix, Network, Scalar,
     };
@@ -95,5 +96,7 @@ pub mod __private {
     pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{TensorInfo, Tensors};
-    pub use typenet_core::{Flat, Init, InputOf, Network, OutputOf, Scalar};
+    pub use typenet_core::{
+        Flat, Init, InputOf, LayerOutput, Network, NetworkLayers, OutputOf, Scalar,
+    };
 }

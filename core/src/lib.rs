@@ -36,12 +36,17 @@ pub mod optim;
 mod scalar;
 pub mod schedule;
 pub mod tensors;
+pub mod train;
 
 pub use error::{Error, InvalidHyperParameter};
 pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;
-pub use network::{evaluate_in_batches, CacheOf, Evaluation, InputOf, Network, OutputOf, ParamsOf};
+#[doc(hidden)]
+pub use network::NetworkLayers;
+pub use network::{
+    evaluate_in_batches, CacheOf, Evaluation, InputOf, LayerOutput, Network, OutputOf, ParamsOf,
+};
 pub use rand;
 pub use scalar::Scalar;
 

@@ -183,6 +183,15 @@ pub fn network(plan: &Plan) -> TokenStream {
                 });
             }
         });
+    let output_visits = layers.iter().map(|l| {
+        let (field, name, kind) = (&l.field, l.field.to_string(), l.kind.name);
+        quote! {
+            visit(
+                #p::LayerOutput { name: #name, kind: #kind },
+                #p::Flat::as_flat(&cache.#field.output),
+            );
+        }
+    });
     let min_batch = types
         .iter()
         .map(|ty| quote!(<#ty as #p::Layer<T>>::MIN_TRAINING_BATCH));
@@ -294,21 +303,23 @@ pub fn network(plan: &Plan) -> TokenStream {
             type Loss = #p::loss::#loss_ty;
 
             const MIN_TRAINING_BATCH: usize = #p::largest(&[#(#min_batch),*]);
+        }
 
-            fn params(&self) -> &Self::Params {
+        impl<#(#impl_,)* T: #p::Scalar> #p::NetworkLayers<T> for #name<#(#use_,)* T> where #where_ {
+            fn params(&self) -> &#params<#(#use_,)* T> {
                 &self.params
             }
-            fn params_mut(&mut self) -> &mut Self::Params {
+            fn params_mut(&mut self) -> &mut #params<#(#use_,)* T> {
                 &mut self.params
             }
-            fn buffers(&self) -> &Self::Buffers {
+            fn buffers(&self) -> &#buffers<#(#use_,)* T> {
                 &self.buffers
             }
-            fn buffers_mut(&mut self) -> &mut Self::Buffers {
+            fn buffers_mut(&mut self) -> &mut #buffers<#(#use_,)* T> {
                 &mut self.buffers
             }
 
-            fn init<#r: #p::Rng + ?Sized>(&mut self, rng: &mut #r) {
+            fn init_layers<#r: #p::Rng + ?Sized>(&mut self, rng: &mut #r) {
                 #checks
                 #(#inits)*
             }
@@ -316,7 +327,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             fn forward_layers<const #b: usize, #m: #p::Mode>(
                 &self,
                 x: &#p::InputOf<Self, #b, T>,
-                cache: &mut Self::Cache<#b>,
+                cache: &mut #cache<#(#use_,)* #b, T>,
                 mode: &mut #m,
             ) where
                 #p::Const<#b>: #p::Batch,
@@ -325,7 +336,7 @@ pub fn network(plan: &Plan) -> TokenStream {
                 #(#forwards)*
             }
 
-            fn update_buffers<const #b: usize>(&mut self, cache: &Self::Cache<#b>)
+            fn update_buffers<const #b: usize>(&mut self, cache: &#cache<#(#use_,)* #b, T>)
             where
                 #p::Const<#b>: #p::Batch,
             {
@@ -336,8 +347,8 @@ pub fn network(plan: &Plan) -> TokenStream {
             fn backward_layers<const #b: usize>(
                 &self,
                 x: &#p::InputOf<Self, #b, T>,
-                cache: &mut Self::Cache<#b>,
-                grads: &mut Self::Params,
+                cache: &mut #cache<#(#use_,)* #b, T>,
+                grads: &mut #params<#(#use_,)* T>,
             ) where
                 #p::Const<#b>: #p::Batch,
             {
@@ -345,12 +356,21 @@ pub fn network(plan: &Plan) -> TokenStream {
             }
 
             fn output_and_grad<const #b: usize>(
-                cache: &mut Self::Cache<#b>,
+                cache: &mut #cache<#(#use_,)* #b, T>,
             ) -> (&#p::OutputOf<Self, #b, T>, &mut #p::OutputOf<Self, #b, T>)
             where
                 #p::Const<#b>: #p::Batch,
             {
                 (&cache.#last_field.output, &mut cache.#last_field.grad)
+            }
+
+            fn visit_outputs<const #b: usize>(
+                cache: &#cache<#(#use_,)* #b, T>,
+                visit: &mut dyn ::core::ops::FnMut(#p::LayerOutput<'_>, &[T]),
+            ) where
+                #p::Const<#b>: #p::Batch,
+            {
+                #(#output_visits)*
             }
         }
 

@@ -20,6 +20,21 @@ impl<T: Scalar, O: ArrayLength, Y: Flat<T>> Loss<T, O, Y> for MeanSquaredError {
     ) -> Result<T, Error> {
         Ok(mean_squared_error(out, targets.cast_ref(), grad))
     }
+
+    fn row_losses<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<Y, B>,
+        losses: &mut [T],
+    ) {
+        let targets: &Matrix<B, O, T> = targets.cast_ref();
+        let scale = T::ONE / T::from_usize(O::USIZE);
+        let rows = out.rows().iter().zip(targets.rows());
+        for (loss, (p, t)) in losses.iter_mut().zip(rows) {
+            let squares: T = p.iter().zip(t).map(|(&p, &t)| (p - t) * (p - t)).sum();
+            *loss = squares * scale;
+        }
+    }
 }
 
 /// Mean over all B×O elements of (ŷ − y)², like PyTorch's `nn.MSELoss()` (reduction
@@ -62,6 +77,16 @@ mod tests {
         let mut g = Matrix::zeros();
         assert_eq!(mean_squared_error(&p, &t, Some(&mut g)), (4.0 + 1.0) / 4.0);
         assert_eq!(g.as_slice(), &[0.0, 1.0, -0.5, 0.0]);
+    }
+
+    #[test]
+    fn row_losses_average_to_the_loss() {
+        let p = Matrix::<U2, U2, f64>::from_fn(|r, c| [[1.0, 2.0], [3.0, 4.0]][r][c]);
+        let t: GenericArray<[f64; 2], U2> = [[1.0, 0.0], [4.0, 4.0]].into();
+        let mut rows = [0.0; 2];
+        MeanSquaredError.row_losses(&p, &t, &mut rows);
+        assert_eq!(rows, [2.0, 0.5]);
+        assert_eq!(MeanSquaredError.loss(&p, &t, None).unwrap(), 1.25);
     }
 
     #[test]

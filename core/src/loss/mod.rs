@@ -31,6 +31,16 @@ pub trait Loss<T: Scalar, O: ArrayLength, Y>: Copy {
         grad: Option<&mut Matrix<B, O, T>>,
     ) -> Result<T, Error>;
 
+    /// Each row's own loss into `losses` (`B` values; their mean is what
+    /// [`loss`](Loss::loss) returns), for samplers that favour the examples with the largest
+    /// loss. Targets are those `loss` accepted.
+    fn row_losses<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<Y, B>,
+        losses: &mut [T],
+    );
+
     /// How many rows of `out` are classified as their target says (0 for a regressor).
     fn correct<B: ArrayLength>(
         &self,

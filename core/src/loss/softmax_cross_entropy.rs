@@ -21,6 +21,23 @@ impl<T: Scalar, O: ArrayLength> Loss<T, O, usize> for SoftmaxCrossEntropy {
         softmax_cross_entropy(out, targets, grad)
     }
 
+    fn row_losses<B: ArrayLength>(
+        &self,
+        out: &Matrix<B, O, T>,
+        targets: &GenericArray<usize, B>,
+        losses: &mut [T],
+    ) {
+        for ((loss, z), &label) in losses.iter_mut().zip(out.rows()).zip(targets) {
+            let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
+            let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
+            // As in `softmax_cross_entropy`; a label out of range (which `loss` refuses)
+            // gets an infinite loss rather than a panic.
+            *loss = z
+                .get(label)
+                .map_or(T::from_f64(f64::INFINITY), |&zy| (max - zy) + sum_exp.ln());
+        }
+    }
+
     fn correct<B: ArrayLength>(
         &self,
         out: &Matrix<B, O, T>,
@@ -151,6 +168,17 @@ mod tests {
         // float64.
         let loss = softmax_cross_entropy(&logits(), &[2, 0, 1].into(), None).unwrap();
         assert!((loss - 1.3539000326725719).abs() < 1e-12, "{loss}");
+    }
+
+    #[test]
+    fn row_losses_average_to_the_loss() {
+        let labels = [2, 0, 1].into();
+        let mut rows = [0.0; 3];
+        SoftmaxCrossEntropy.row_losses(&logits(), &labels, &mut rows);
+        let mean = rows.iter().sum::<f64>() / 3.0;
+        assert!((mean - 1.3539000326725719).abs() < 1e-12, "{rows:?}");
+        // Row 2 (label 1, logit 0.3, far below the 3.0 of class 3) is the hardest.
+        assert!(rows[2] > rows[0] && rows[2] > rows[1], "{rows:?}");
     }
 
     #[test]

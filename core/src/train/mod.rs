@@ -1,0 +1,26 @@
+//! Training: one step ([`Training`]), and the course's training practice around it
+//! ([`Trainer`]): epochs of shuffled (or stratified, or hard-example) minibatches, a
+//! validation set, learning-rate schedules, early stopping and a history of every epoch.
+//!
+//! [`Training`] bundles what a run owns besides the network — the optimizer, and one
+//! [`Flat`](crate::Flat) block ([`StepBlocks`]) with the gradients, the optimizer's state
+//! and the cache — so that one step is one call, on the stack, on the heap or in a `static`.
+//! [`Trainer`] holds a `Training` and runs it over a data set; without a heap it needs an
+//! order buffer lent by the caller ([`Trainer::fit_in`]).
+
+mod early_stopping;
+mod lr_policy;
+mod progress;
+mod sampler;
+mod samples;
+mod trainer;
+mod training;
+
+pub use early_stopping::{EarlyStopping, Monitor};
+pub use lr_policy::{ConstantLr, LrPolicy, PerEpoch, PerStep};
+pub use sampler::{Sampler, Shuffle};
+pub use samples::{Samples, TargetKind};
+#[cfg(feature = "alloc")]
+pub use trainer::FitReport;
+pub use trainer::{EpochReport, FitBuffers, FitSummary, Stop, Trainer};
+pub use training::{Clip, StepBlocks, StepStats, Training};
