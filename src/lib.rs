@@ -40,7 +40,7 @@ pub use typenet_core::*;
 /// - `NameCache<H, const B: usize, T>`: each layer's output, its gradient and the layer's own
 ///   cache, for a batch of `B` rows;
 /// - `impl Network<T>`, which provides every method (see [`Network`]), the straight-line
-///   chains of its layers behind it (a hidden trait), plus `Clone` and `Debug`.
+///   chains of its layers behind them (hidden methods), plus `Clone` and `Debug`.
 ///
 /// Mistakes the macro can see stop the build at the offending layer, with one error each:
 ///
@@ -96,7 +96,5 @@ pub mod __private {
     pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{TensorInfo, Tensors};
-    pub use typenet_core::{
-        Flat, Init, InputOf, LayerOutput, Network, NetworkLayers, OutputOf, Scalar,
-    };
+    pub use typenet_core::{Flat, Init, InputOf, LayerOutput, Network, OutputOf, Scalar};
 }

@@ -42,8 +42,6 @@ pub use error::{Error, InvalidHyperParameter};
 pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;
-#[doc(hidden)]
-pub use network::NetworkLayers;
 pub use network::{
     evaluate_in_batches, CacheOf, Evaluation, InputOf, LayerOutput, Network, OutputOf, ParamsOf,
 };

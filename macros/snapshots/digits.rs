@@ -200,7 +200,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
     fn buffers_mut(&mut self) -> &mut Self::Buffers {
         &mut self.buffers
     }
-    fn init<R: ::typenet::__private::Rng + ?Sized>(&mut self, rng: &mut R) {
+    fn init_layers<R: ::typenet::__private::Rng + ?Sized>(&mut self, rng: &mut R) {
         ::typenet::__private::Layer::<
             T,
         >::init(
@@ -538,6 +538,49 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
         ::typenet::__private::Const<B>: ::typenet::__private::Batch,
     {
         (&cache.output.output, &mut cache.output.grad)
+    }
+    fn visit_outputs<const B: usize>(
+        cache: &Self::Cache<B>,
+        visit: &mut dyn ::core::ops::FnMut(::typenet::__private::LayerOutput<'_>, &[T]),
+    )
+    where
+        ::typenet::__private::Const<B>: ::typenet::__private::Batch,
+    {
+        visit(
+            ::typenet::__private::LayerOutput {
+                name: "hidden",
+                kind: "dense",
+            },
+            ::typenet::__private::Flat::as_flat(&cache.hidden.output),
+        );
+        visit(
+            ::typenet::__private::LayerOutput {
+                name: "relu1",
+                kind: "relu",
+            },
+            ::typenet::__private::Flat::as_flat(&cache.relu1.output),
+        );
+        visit(
+            ::typenet::__private::LayerOutput {
+                name: "norm",
+                kind: "batch_norm",
+            },
+            ::typenet::__private::Flat::as_flat(&cache.norm.output),
+        );
+        visit(
+            ::typenet::__private::LayerOutput {
+                name: "dropout1",
+                kind: "dropout",
+            },
+            ::typenet::__private::Flat::as_flat(&cache.dropout1.output),
+        );
+        visit(
+            ::typenet::__private::LayerOutput {
+                name: "output",
+                kind: "dense",
+            },
+            ::typenet::__private::Flat::as_flat(&cache.output.output),
+        );
     }
 }
 impl<T: ::typenet::__private::Scalar> ::core::clone::Clone for Digits<T> {

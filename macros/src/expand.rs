@@ -303,19 +303,17 @@ pub fn network(plan: &Plan) -> TokenStream {
             type Loss = #p::loss::#loss_ty;
 
             const MIN_TRAINING_BATCH: usize = #p::largest(&[#(#min_batch),*]);
-        }
 
-        impl<#(#impl_,)* T: #p::Scalar> #p::NetworkLayers<T> for #name<#(#use_,)* T> where #where_ {
-            fn params(&self) -> &#params<#(#use_,)* T> {
+            fn params(&self) -> &Self::Params {
                 &self.params
             }
-            fn params_mut(&mut self) -> &mut #params<#(#use_,)* T> {
+            fn params_mut(&mut self) -> &mut Self::Params {
                 &mut self.params
             }
-            fn buffers(&self) -> &#buffers<#(#use_,)* T> {
+            fn buffers(&self) -> &Self::Buffers {
                 &self.buffers
             }
-            fn buffers_mut(&mut self) -> &mut #buffers<#(#use_,)* T> {
+            fn buffers_mut(&mut self) -> &mut Self::Buffers {
                 &mut self.buffers
             }
 
@@ -327,7 +325,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             fn forward_layers<const #b: usize, #m: #p::Mode>(
                 &self,
                 x: &#p::InputOf<Self, #b, T>,
-                cache: &mut #cache<#(#use_,)* #b, T>,
+                cache: &mut Self::Cache<#b>,
                 mode: &mut #m,
             ) where
                 #p::Const<#b>: #p::Batch,
@@ -336,7 +334,7 @@ pub fn network(plan: &Plan) -> TokenStream {
                 #(#forwards)*
             }
 
-            fn update_buffers<const #b: usize>(&mut self, cache: &#cache<#(#use_,)* #b, T>)
+            fn update_buffers<const #b: usize>(&mut self, cache: &Self::Cache<#b>)
             where
                 #p::Const<#b>: #p::Batch,
             {
@@ -347,8 +345,8 @@ pub fn network(plan: &Plan) -> TokenStream {
             fn backward_layers<const #b: usize>(
                 &self,
                 x: &#p::InputOf<Self, #b, T>,
-                cache: &mut #cache<#(#use_,)* #b, T>,
-                grads: &mut #params<#(#use_,)* T>,
+                cache: &mut Self::Cache<#b>,
+                grads: &mut Self::Params,
             ) where
                 #p::Const<#b>: #p::Batch,
             {
@@ -356,7 +354,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             }
 
             fn output_and_grad<const #b: usize>(
-                cache: &mut #cache<#(#use_,)* #b, T>,
+                cache: &mut Self::Cache<#b>,
             ) -> (&#p::OutputOf<Self, #b, T>, &mut #p::OutputOf<Self, #b, T>)
             where
                 #p::Const<#b>: #p::Batch,
@@ -365,7 +363,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             }
 
             fn visit_outputs<const #b: usize>(
-                cache: &#cache<#(#use_,)* #b, T>,
+                cache: &Self::Cache<#b>,
                 visit: &mut dyn ::core::ops::FnMut(#p::LayerOutput<'_>, &[T]),
             ) where
                 #p::Const<#b>: #p::Batch,

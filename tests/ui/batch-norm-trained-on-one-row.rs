@@ -13,8 +13,6 @@ network! {
 fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut net = Net::<f32>::new(&mut rng);
-    let mut cache = NetCache::<1>::zeroed();
-    let mut grads = NetGrads::zeroed();
-    let mut sgd = Sgd::new(0.1).unwrap();
-    let _ = net.train_step(&[[0.5; 4]], &[1], &mut sgd, &mut [], &mut cache, &mut grads, &mut rng);
+    let mut training = Training::<Net, _, 1>::new(Sgd::new(0.1).unwrap());
+    let _ = training.step(&mut net, &[[0.5; 4]], &[1], &mut rng);
 }

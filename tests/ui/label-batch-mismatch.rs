@@ -11,11 +11,9 @@ network! {
 
 fn main() {
     let mut net = Net::<f32>::zeroed();
-    let mut cache = NetCache::<8>::zeroed();
-    let mut grads = NetGrads::zeroed();
-    let mut sgd = Sgd::new(0.1).unwrap();
+    let mut training = Training::<Net, _, 8>::new(Sgd::new(0.1).unwrap());
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let x = [[0.0f32; 4]; 8];
     let labels = [0usize; 4];
-    let _ = net.train_step(&x, &labels, &mut sgd, &mut [], &mut cache, &mut grads, &mut rng);
+    let _ = training.step(&mut net, &x, &labels, &mut rng);
 }

@@ -15,9 +15,8 @@ network! {
 fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut net = Digits::<f32>::new(&mut rng);
-    let (mut cache, mut grads) = (DigitsCache::<32>::zeroed(), Digits::zeroed());
-    let mut sgd = Sgd::new(0.1).unwrap();
+    let mut training = Training::<Digits, _, 32>::new(Sgd::new(0.1).unwrap());
     let (x, labels) = ([[0.5f32; 64]; 32], [3usize; 32]);
-    let _ = net.train_step(&x, &labels, &mut sgd, &mut [], &mut cache, &mut grads, &mut rng);
-    let _: [usize; 32] = net.predict(&x);
+    let _ = training.step(&mut net, &x, &labels, &mut rng);
+    let _: [usize; 32] = net.predict(&x).unwrap();
 }

@@ -276,6 +276,12 @@ where
         self
     }
 
+    /// The sampler, with whatever it has learned of the rows (a hard-example sampler's
+    /// losses).
+    pub fn sampler_ref(&self) -> &M {
+        &self.sampler
+    }
+
     /// The training run: optimizer and blocks.
     pub fn training(&self) -> &Training<N, O, B, T, S> {
         &self.training
