@@ -3,8 +3,9 @@
 //! The recipe: the first 1,437 rows train and the last 360 test (a sequential split, harder
 //! than a random one); pixels are scaled by 1/16 and standardized with the training set's
 //! statistics; He initialization; plain SGD with learning rate 0.1 (`--optimizer adam`: Adam
-//! with learning rate 10⁻³), batch 32, 30 epochs and a fresh shuffle each epoch. It runs five
-//! seeds and prints each epoch's mean training loss and test accuracy, then the mean test
+//! with learning rate 10⁻³), batch 32, 30 epochs of every training row in a fresh order
+//! each epoch, through the trainer. It runs five seeds, each depending on its own seed
+//! alone, and prints each epoch's mean training loss and test accuracy, then the mean test
 //! accuracy.
 //!
 //!     cargo run --release --example digits [-- --seeds 5 --epochs 30 --optimizer sgd|adam
@@ -48,50 +49,40 @@ pub struct Run {
     pub training_time: Duration,
 }
 
-/// Trains a fresh network with `seed` and `optimizer` (any of them: its state's type follows
-/// from the optimizer's), calling `report(epoch, mean training loss, test accuracy)` after
-/// each epoch.
+/// Trains a fresh network from `seed` with `optimizer` (any of them: its state's type
+/// follows from the optimizer's) on every training row for `epochs` epochs, calling
+/// `report(epoch, mean training loss, test accuracy)` after each. The run depends on
+/// `seed` alone: the trainer draws each epoch's order without touching the data set.
 pub fn train<O: Optimizer<f32>>(
-    train: &mut Dataset<64>,
+    train: &Dataset<64>,
     test: &Dataset<64>,
     seed: u64,
     epochs: usize,
-    mut optimizer: O,
+    optimizer: O,
     mut report: impl FnMut(usize, f32, f64),
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut net = Digits::<f32>::new(&mut rng);
-    let mut state = Flat::zeroed();
-    let mut cache = DigitsCache::<BATCH>::zeroed();
-    let mut grads = DigitsGrads::zeroed();
-    let mut training_time = Duration::ZERO;
-    let mut test_accuracy = 0.0;
-    for epoch in 1..=epochs {
-        let start = Instant::now();
-        train.shuffle(&mut rng);
-        let (mut total, mut steps) = (0.0, 0);
-        for (step, (x, labels)) in train.batches::<BATCH>().enumerate() {
-            let loss = net
-                .train_step(
-                    x,
-                    labels,
-                    &mut optimizer,
-                    &mut state,
-                    &mut cache,
-                    &mut grads,
-                    &mut rng,
-                )
-                .map_err(|e| format!("epoch {epoch}, step {}: {e}", step + 1))?;
-            total += loss;
-            steps += 1;
-        }
-        training_time += start.elapsed();
-        let eval = net.evaluate(test.features(), test.labels(), &mut cache)?;
-        test_accuracy = eval.accuracy.unwrap_or(0.0);
-        report(epoch, total / steps as f32, test_accuracy);
-    }
+    let mut trainer = Trainer::new(Training::<Digits, _, BATCH>::new(optimizer)).epochs(epochs);
+    let fit = trainer.fit_with(
+        &mut net,
+        train.into(),
+        Some(test.into()),
+        &mut rng,
+        |epoch| {
+            let accuracy = epoch.validation.and_then(|v| v.accuracy).unwrap_or(0.0);
+            report(epoch.epoch, epoch.train_loss, accuracy);
+        },
+    )?;
+    let last = fit.summary.last.and_then(|e| e.validation);
+    // Every epoch's time, the test evaluation after it included.
+    let training_time = fit
+        .history
+        .iter()
+        .filter_map(|e| e.elapsed)
+        .sum::<Duration>();
     Ok(Run {
-        test_accuracy,
+        test_accuracy: last.and_then(|v| v.accuracy).unwrap_or(0.0),
         training_time,
     })
 }
@@ -122,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let (mut train_set, test_set) = load(&path)?;
+    let (train_set, test_set) = load(&path)?;
     println!(
         "digits: {} training rows, {} test rows; {} parameters ({} bytes), batch {BATCH}, {optimizer}",
         train_set.len(),
@@ -139,7 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 100.0 * accuracy
             );
         };
-        let (train_set, test_set) = (&mut train_set, &test_set);
+        let (train_set, test_set) = (&train_set, &test_set);
         // Switching optimizer is this one choice: nothing else in `train` changes.
         let run = match optimizer.as_str() {
             "adam" => train(
