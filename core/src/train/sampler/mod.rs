@@ -4,10 +4,15 @@
 //! default); let every batch hold the classes in their overall proportions
 //! ([`Stratified`]); and show the examples the network gets most wrong more often
 //! ([`HardExamples`]), with bounded weights so that a few outliers cannot take over.
+//! [`Stratified`] keeps state per row, so it needs a heap (the `alloc` feature).
 
 mod shuffle;
+#[cfg(feature = "alloc")]
+mod stratified;
 
 pub use shuffle::Shuffle;
+#[cfg(feature = "alloc")]
+pub use stratified::Stratified;
 
 use rand::Rng;
 
