@@ -18,6 +18,8 @@ mod training;
 
 pub use early_stopping::{EarlyStopping, Monitor};
 pub use lr_policy::{ConstantLr, LrPolicy, PerEpoch, PerStep};
+#[cfg(feature = "alloc")]
+pub use sampler::{HardExamples, Stratified};
 pub use sampler::{Sampler, Shuffle};
 pub use samples::{Samples, TargetKind};
 #[cfg(feature = "alloc")]

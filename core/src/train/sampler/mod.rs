@@ -4,10 +4,19 @@
 //! default); let every batch hold the classes in their overall proportions
 //! ([`Stratified`]); and show the examples the network gets most wrong more often
 //! ([`HardExamples`]), with bounded weights so that a few outliers cannot take over.
+//! The last two keep state per row, so they need a heap (the `alloc` feature).
 
+#[cfg(feature = "alloc")]
+mod hard_examples;
 mod shuffle;
+#[cfg(feature = "alloc")]
+mod stratified;
 
+#[cfg(feature = "alloc")]
+pub use hard_examples::HardExamples;
 pub use shuffle::Shuffle;
+#[cfg(feature = "alloc")]
+pub use stratified::Stratified;
 
 use rand::Rng;
 
