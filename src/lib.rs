@@ -65,6 +65,62 @@ pub use typenet_core::*;
 /// ```
 pub use typenet_macros::network;
 
+/// Training: one step ([`Training`](train::Training)) and the trainer around it
+/// ([`Trainer`](train::Trainer)); everything of `typenet_core::train`, with examples that
+/// declare networks.
+///
+/// One step is one call on a `Training`, which holds the optimizer and one block with the
+/// gradients, the optimizer's state and the cache:
+///
+/// ```
+/// use rand::{rngs::StdRng, SeedableRng};
+/// use typenet::prelude::*;
+///
+/// network! {
+///     struct Xor { input: 2, dense(8), tanh, dense(2), loss: softmax_cross_entropy }
+/// }
+///
+/// let mut rng = StdRng::seed_from_u64(7);
+/// let mut net = Xor::<f32>::new(&mut rng);
+/// let mut training = Training::<Xor, _, 4>::new(Momentum::new(0.2, 0.9)?);
+/// let (x, labels) = ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]);
+/// for _ in 0..500 {
+///     training.step(&mut net, &x, &labels, &mut rng)?;
+/// }
+/// assert_eq!(net.predict(&x)?, labels);
+/// assert_eq!(training.steps(), 500);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A `Trainer` runs a `Training` over a data set for epochs, with validation, schedules and
+/// early stopping:
+///
+/// ```
+/// use rand::{rngs::StdRng, SeedableRng};
+/// use typenet::prelude::*;
+///
+/// network! {
+///     struct Xor { input: 2, dense(8), tanh, dense(2), loss: softmax_cross_entropy }
+/// }
+///
+/// let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+/// let labels = [0, 1, 1, 0];
+/// let data = Samples::new(&x, &labels)?;
+/// let mut rng = StdRng::seed_from_u64(7);
+/// let mut net = Xor::<f32>::new(&mut rng);
+/// let mut trainer = Trainer::new(Training::<Xor, _, 2>::new(Momentum::new(0.2, 0.9)?))
+///     .epochs(300)
+///     .early_stopping(EarlyStopping::new(20));
+/// let report = trainer.fit(&mut net, data, Some(data), &mut rng)?;
+/// assert_eq!(report.history.len(), report.summary.epochs);
+/// println!("{}", report.summary.stop);
+/// assert_eq!(net.predict(&x)?, labels);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod train {
+    pub use typenet_core::train::*;
+}
+
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
     pub use crate::dim::{Batch, Const};

@@ -115,28 +115,8 @@ pub struct FitBuffers<'s, N> {
 /// A trainer holds one value besides its settings: the [`Training`] (optimizer and blocks)
 /// whose [`step`](Training::step) it runs.
 ///
-/// ```
-/// use rand::{rngs::StdRng, SeedableRng};
-/// use typenet::prelude::*;
-/// use typenet::train::Samples;
-///
-/// network! {
-///     struct Xor { input: 2, dense(8), tanh, dense(2), loss: softmax_cross_entropy }
-/// }
-///
-/// let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-/// let labels = [0, 1, 1, 0];
-/// let data = Samples::new(&x, &labels)?;
-/// let mut rng = StdRng::seed_from_u64(7);
-/// let mut net = Xor::<f32>::new(&mut rng);
-/// let mut trainer = Trainer::new(Training::<Xor, _, 2>::new(Momentum::new(0.2, 0.9)?))
-///     .epochs(300)
-///     .early_stopping(EarlyStopping::new(20));
-/// let report = trainer.fit(&mut net, data, Some(data), &mut rng)?;
-/// assert_eq!(report.history.len(), report.summary.epochs);
-/// assert_eq!(net.predict(&x)?, labels);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// An example that trains a network is in the `typenet` crate's `train` module (networks
+/// are declared with its `network!` macro).
 ///
 /// # Every row, every epoch
 /// An epoch is ⌈n / B⌉ steps of `B` rows, in the sampler's order. When `B` does not divide

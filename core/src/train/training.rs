@@ -73,24 +73,8 @@ pub struct StepStats<T> {
 /// `static`), a `Box` ([`new_boxed`](Training::new_boxed)), or a `&mut` to blocks that live
 /// elsewhere ([`with_blocks`](Training::with_blocks)).
 ///
-/// ```
-/// use rand::{rngs::StdRng, SeedableRng};
-/// use typenet::prelude::*;
-///
-/// network! {
-///     struct Xor { input: 2, dense(8), tanh, dense(2), loss: softmax_cross_entropy }
-/// }
-///
-/// let mut rng = StdRng::seed_from_u64(7);
-/// let mut net = Xor::<f32>::new(&mut rng);
-/// let mut training = Training::<Xor, _, 4>::new(Momentum::new(0.2, 0.9)?);
-/// let (x, labels) = ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]);
-/// for _ in 0..500 {
-///     training.step(&mut net, &x, &labels, &mut rng)?;
-/// }
-/// assert_eq!(net.predict(&x)?, labels);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// An example that trains a network is in the `typenet` crate's `train` module (networks
+/// are declared with its `network!` macro).
 ///
 /// # A refused step changes nothing
 /// A label out of range, a loss or a gradient that is NaN or infinite is an error, and then
