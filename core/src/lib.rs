@@ -37,7 +37,7 @@ mod scalar;
 pub mod schedule;
 pub mod tensors;
 
-pub use error::{Error, InvalidHyperParameter};
+pub use error::{Error, InvalidHyperParameter, Number};
 pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;
