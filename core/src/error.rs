@@ -1,8 +1,33 @@
 //! The errors that user input can cause, each naming what is wrong and where.
+//!
+//! [`Error`] is the one error type of the crate: every fallible operation returns it or an
+//! error that converts into it ([`InvalidHyperParameter`], and with `alloc`
+//! [`DataError`](crate::data::DataError)), so `?` works across loading, construction and
+//! training.
+//!
+//! ```
+//! use typenet_core::{optim::Sgd, Error};
+//! fn setup() -> Result<Sgd<f32>, Error> {
+//!     Ok(Sgd::new(-0.5)?) // an `InvalidHyperParameter`, converted by `?`
+//! }
+//! let err = setup().unwrap_err();
+//! assert_eq!(err.to_string(), "invalid learning rate: -0.5 (expected a finite number greater than 0)");
+//! assert!(matches!(err, Error::InvalidHyperParameter(ref e) if e.name == "learning rate"));
+//! ```
 
 use core::fmt;
 
 /// Something that stopped a computation before it changed anything.
+///
+/// ```
+/// use typenet_core::Error;
+/// let err = Error::NonFiniteLoss { loss: f64::NAN, epoch: None, step: None }.at_step(3, 17);
+/// assert_eq!(
+///     err.to_string(),
+///     "epoch 3, step 17: the loss is NaN; parameters were not updated \
+///      (try a smaller learning rate, or check the inputs for NaN)"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -19,6 +44,36 @@ pub enum Error {
     NonFiniteLoss {
         /// The loss value (NaN or ±∞).
         loss: f64,
+        /// The epoch, as the training loop counts them, if known (see [`Error::at_step`]).
+        epoch: Option<usize>,
+        /// The step within the epoch, as the training loop counts them, if known.
+        step: Option<usize>,
+    },
+    /// A gradient came out NaN or infinite; the parameters were left as they were.
+    NonFiniteGradient {
+        /// The epoch, as the training loop counts them, if known (see [`Error::at_step`]).
+        epoch: Option<usize>,
+        /// The step within the epoch, as the training loop counts them, if known.
+        step: Option<usize>,
+    },
+    /// The network's output for a row is NaN or infinite.
+    NonFiniteOutput {
+        /// The row, counting from 0 in the rows given.
+        row: usize,
+    },
+    /// A value given as input is NaN or infinite.
+    NonFiniteValue {
+        /// What the value is, e.g. `"feature"` or `"target"`.
+        what: &'static str,
+        /// The row, counting from 0.
+        row: usize,
+        /// The value's position in its row, counting from 0.
+        column: usize,
+    },
+    /// Something that needs at least one row has none.
+    Empty {
+        /// What has no rows, e.g. `"validation set"`.
+        what: &'static str,
     },
     /// Two lists that must be as long as each other are not.
     LengthMismatch {
@@ -38,6 +93,54 @@ pub enum Error {
         /// How many values were given.
         found: usize,
     },
+    /// A hyper-parameter rejected when its holder was constructed.
+    InvalidHyperParameter(InvalidHyperParameter),
+    /// A data set that could not be loaded or split.
+    #[cfg(feature = "alloc")]
+    Data(crate::data::DataError),
+}
+
+impl Error {
+    /// The same error, with the epoch and step (as the training loop counts them) filled into
+    /// [`NonFiniteLoss`](Error::NonFiniteLoss) and
+    /// [`NonFiniteGradient`](Error::NonFiniteGradient); any other error is returned as it is.
+    ///
+    /// ```
+    /// use typenet_core::Error;
+    /// let err = Error::NonFiniteGradient { epoch: None, step: None };
+    /// assert_eq!(err.at_step(2, 5), Error::NonFiniteGradient { epoch: Some(2), step: Some(5) });
+    /// let other = Error::Empty { what: "training set" };
+    /// assert_eq!(other.clone().at_step(2, 5), other);
+    /// ```
+    #[must_use]
+    pub fn at_step(self, epoch: usize, step: usize) -> Self {
+        match self {
+            Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss {
+                loss,
+                epoch: Some(epoch),
+                step: Some(step),
+            },
+            Error::NonFiniteGradient { .. } => Error::NonFiniteGradient {
+                epoch: Some(epoch),
+                step: Some(step),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Writes "epoch 3, step 17: ", "epoch 3: " or "step 17: ", or nothing when neither is known.
+fn write_step(
+    f: &mut fmt::Formatter<'_>,
+    epoch: Option<usize>,
+    step: Option<usize>,
+) -> fmt::Result {
+    match (epoch, step) {
+        (Some(epoch), Some(step)) => write!(f, "epoch {epoch}, step {step}: "),
+        (Some(epoch), None) => write!(f, "epoch {epoch}: "),
+        (None, Some(step)) => write!(f, "step {step}: "),
+        (None, None) => Ok(()),
+    }
 }
 
 impl fmt::Display for Error {
@@ -47,10 +150,27 @@ impl fmt::Display for Error {
                 f,
                 "label {label} at index {index} is out of range: the network has {classes} classes (0..{classes})"
             ),
-            Error::NonFiniteLoss { loss } => write!(
+            Error::NonFiniteLoss { loss, epoch, step } => {
+                write_step(f, *epoch, *step)?;
+                write!(
+                    f,
+                    "the loss is {loss}; parameters were not updated (try a smaller learning rate, or check the inputs for NaN)"
+                )
+            }
+            Error::NonFiniteGradient { epoch, step } => {
+                write_step(f, *epoch, *step)?;
+                f.write_str(
+                    "a gradient is NaN or infinite; parameters were not updated (try a smaller learning rate, or clip the gradients)",
+                )
+            }
+            Error::NonFiniteOutput { row } => {
+                write!(f, "the network's output for row {row} is NaN or infinite")
+            }
+            Error::NonFiniteValue { what, row, column } => write!(
                 f,
-                "the loss is {loss}; parameters were not updated (try a smaller learning rate, or check the inputs for NaN)"
+                "{what} {column} of row {row} (counting from 0) is NaN or infinite"
             ),
+            Error::Empty { what } => write!(f, "the {what} has no rows"),
             Error::LengthMismatch { what, left, right } => {
                 write!(f, "{what} differ in length: {left} against {right}")
             }
@@ -61,11 +181,38 @@ impl fmt::Display for Error {
                 tensor.shape,
                 tensor.shape.len()
             ),
+            Error::InvalidHyperParameter(e) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "alloc")]
+            Error::Data(e) => fmt::Display::fmt(e, f),
         }
     }
 }
 
-impl core::error::Error for Error {}
+impl core::error::Error for Error {
+    /// A wrapped error's own source: the wrapper adds nothing to its message, so it is not a
+    /// separate link in the chain.
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::InvalidHyperParameter(e) => e.source(),
+            #[cfg(feature = "alloc")]
+            Error::Data(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidHyperParameter> for Error {
+    fn from(e: InvalidHyperParameter) -> Self {
+        Error::InvalidHyperParameter(e)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<crate::data::DataError> for Error {
+    fn from(e: crate::data::DataError) -> Self {
+        Error::Data(e)
+    }
+}
 
 /// A hyper-parameter rejected when its holder was constructed.
 ///
@@ -238,5 +385,87 @@ mod tests {
         );
         assert_eq!(Number::from(12usize), Number::Integer(12));
         assert_eq!(Number::Integer(1 << 53).to_f64(), 9007199254740992.0);
+    }
+
+    #[test]
+    fn invalid_hyper_parameters_convert_and_print_unchanged() {
+        let inner = Sgd::new(0.0f64).unwrap_err();
+        let err = Error::from(inner.clone());
+        assert_eq!(err, Error::InvalidHyperParameter(inner.clone()));
+        assert_eq!(message(&err), message(&inner));
+        assert!(core::error::Error::source(&err).is_none());
+        fn with_question_mark() -> Result<(), Error> {
+            Sgd::new(-1.0f32)?;
+            Ok(())
+        }
+        assert!(matches!(
+            with_question_mark(),
+            Err(Error::InvalidHyperParameter(InvalidHyperParameter {
+                name: "learning rate",
+                value: Number::F32(-1.0),
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn non_finite_errors_name_the_step_when_known() {
+        let advice = "parameters were not updated (try a smaller learning rate, or check the inputs for NaN)";
+        let loss = Error::NonFiniteLoss {
+            loss: f64::INFINITY,
+            epoch: None,
+            step: None,
+        };
+        let text = message(&loss);
+        assert_eq!(text.strip_prefix("the loss is inf; "), Some(advice));
+        let text = message(&loss.clone().at_step(3, 17));
+        let rest = text.strip_prefix("epoch 3, step 17: the loss is inf; ");
+        assert_eq!(rest, Some(advice));
+        let only_epoch = Error::NonFiniteLoss {
+            loss: f64::NAN,
+            epoch: Some(4),
+            step: None,
+        };
+        let text = message(&only_epoch);
+        assert!(text.starts_with("epoch 4: the loss is NaN; "));
+        let only_step = Error::NonFiniteGradient {
+            epoch: None,
+            step: Some(9),
+        };
+        assert_eq!(
+            message(&only_step),
+            "step 9: a gradient is NaN or infinite; parameters were not updated (try a smaller learning rate, or clip the gradients)"
+        );
+        assert_eq!(
+            only_step.at_step(1, 2),
+            Error::NonFiniteGradient {
+                epoch: Some(1),
+                step: Some(2)
+            }
+        );
+        // Errors without a step are returned unchanged.
+        let output = Error::NonFiniteOutput { row: 5 };
+        assert_eq!(output.clone().at_step(1, 2), output);
+        assert_eq!(
+            message(&output),
+            "the network's output for row 5 is NaN or infinite"
+        );
+    }
+
+    #[test]
+    fn input_errors_say_what_and_where() {
+        let value = Error::NonFiniteValue {
+            what: "feature",
+            row: 4,
+            column: 2,
+        };
+        assert_eq!(
+            message(&value),
+            "feature 2 of row 4 (counting from 0) is NaN or infinite"
+        );
+        let empty = Error::Empty {
+            what: "validation set",
+        };
+        assert_eq!(message(&empty), "the validation set has no rows");
     }
 }

@@ -293,6 +293,8 @@ pub trait Network<T: Scalar>: Flat<T> {
         if !loss.is_finite() {
             return Err(Error::NonFiniteLoss {
                 loss: loss.to_f64(),
+                epoch: None,
+                step: None,
             });
         }
         optimizer.step(self.params_mut(), grads, state);

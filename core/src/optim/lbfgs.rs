@@ -1230,7 +1230,11 @@ mod tests {
         let err = lbfgs.step(&mut x, &mut state, |x, g| {
             calls += 1;
             if calls == 3 {
-                return Err(Error::NonFiniteLoss { loss: f64::NAN });
+                return Err(Error::NonFiniteLoss {
+                    loss: f64::NAN,
+                    epoch: None,
+                    step: None,
+                });
             }
             bowl(x, g)
         });
