@@ -232,7 +232,7 @@ fn bad_labels_and_nan_losses_change_nothing() {
         &mut grads,
         &mut r,
     );
-    assert!(matches!(err, Err(Error::NonFiniteLoss { loss }) if loss.is_nan()));
+    assert!(matches!(err, Err(Error::NonFiniteLoss { loss, .. }) if loss.is_nan()));
     assert_eq!(net.as_flat(), before.as_flat());
 }
 

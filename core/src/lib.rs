@@ -38,7 +38,7 @@ pub mod schedule;
 pub mod tensors;
 pub mod train;
 
-pub use error::{Error, InvalidHyperParameter};
+pub use error::{Error, InvalidHyperParameter, Number};
 pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;

@@ -518,7 +518,7 @@ pub fn evaluate_in_batches<T: Scalar, X, Y, const B: usize>(
     }
     if xs.is_empty() {
         return Err(Error::Empty {
-            what: "the data to evaluate",
+            what: "data set to evaluate",
         });
     }
     let at = |start: usize| move |e: Error| e.offset_rows(start);

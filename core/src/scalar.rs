@@ -59,6 +59,14 @@ pub trait Scalar:
     fn from_f64(x: f64) -> Self;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
+    /// The value as a [`Number`](crate::Number) of its own type, which prints as this type
+    /// does (`-0.1f32` as `-0.1`).
+    ///
+    /// ```
+    /// use typenet_core::{Number, Scalar};
+    /// assert_eq!((-0.1f32).to_number(), Number::F32(-0.1));
+    /// ```
+    fn to_number(self) -> crate::Number;
     /// Converts a count, rounding to the nearest value.
     fn from_usize(n: usize) -> Self {
         Self::from_f64(n as f64)
@@ -129,6 +137,10 @@ macro_rules! impl_scalar {
             #[inline]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline]
+            fn to_number(self) -> crate::Number {
+                crate::Number::from(self)
             }
             // The platform's libm is faster where there is one; `libm` serves `no_std`.
             #[inline]

@@ -4,7 +4,7 @@
 use super::{Backward, Forward, Layer};
 use crate::mode::Mode;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{InvalidHyperParameter, Matrix, Scalar};
+use crate::{InvalidHyperParameter, Matrix, Number, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -96,14 +96,14 @@ impl<W> BatchNorm<W> {
         if !valid_eps(eps) {
             return Err(InvalidHyperParameter {
                 name: "batch norm eps",
-                value: eps,
+                value: Number::F64(eps),
                 expected: "a finite number greater than 0",
             });
         }
         if !valid_momentum(momentum) {
             return Err(InvalidHyperParameter {
                 name: "batch norm momentum",
-                value: momentum,
+                value: Number::F64(momentum),
                 expected: "a number in [0, 1]",
             });
         }

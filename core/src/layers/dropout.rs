@@ -4,7 +4,7 @@
 use super::{Backward, Forward, Layer};
 use crate::init::unit;
 use crate::mode::Mode;
-use crate::{InvalidHyperParameter, Matrix, Scalar};
+use crate::{InvalidHyperParameter, Matrix, Number, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;
@@ -81,7 +81,7 @@ impl<W> Dropout<W> {
         } else {
             Err(InvalidHyperParameter {
                 name: "dropout probability",
-                value: p,
+                value: Number::F64(p),
                 expected: "a number in [0, 1)",
             })
         }
@@ -312,7 +312,7 @@ mod tests {
                 (err.name, err.expected),
                 ("dropout probability", "a number in [0, 1)")
             );
-            assert!(err.value.to_bits() == p.to_bits());
+            assert!(err.value_f64().to_bits() == p.to_bits());
         }
         assert_eq!(Dropout::<U4>::try_new(0.0).unwrap().p(), 0.0);
         assert_eq!(Dropout::<U4>::try_new(0.999).unwrap().p(), 0.999);

@@ -8,7 +8,7 @@
 //! its zoom). The code here is written afresh but takes PyTorch's steps in PyTorch's order,
 //! so that its trajectories match (`tests/lbfgs_parity.rs`).
 
-use super::{check, check_lr};
+use super::{check, check_count, check_lr};
 use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 
 /// L-BFGS, like `torch.optim.LBFGS(params, lr, max_iter, max_eval, tolerance_grad,
@@ -277,7 +277,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert_eq!(lbfgs.with_max_iter(0).unwrap_err().name, "max_iter");
     /// ```
     pub fn with_max_iter(self, max_iter: usize) -> Result<Self, InvalidHyperParameter> {
-        check("max_iter", max_iter as f64, max_iter >= 1, "at least 1")?;
+        check_count("max_iter", max_iter, max_iter >= 1, "at least 1")?;
         Ok(Self { max_iter, ..self })
     }
 
@@ -292,7 +292,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_max_eval(0).is_err());
     /// ```
     pub fn with_max_eval(self, max_eval: usize) -> Result<Self, InvalidHyperParameter> {
-        check("max_eval", max_eval as f64, max_eval >= 1, "at least 1")?;
+        check_count("max_eval", max_eval, max_eval >= 1, "at least 1")?;
         Ok(Self {
             max_eval: Some(max_eval),
             ..self

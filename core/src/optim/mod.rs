@@ -32,7 +32,7 @@ pub use momentum::Momentum;
 pub use rms_prop::RmsProp;
 pub use sgd::Sgd;
 
-use crate::error::InvalidHyperParameter;
+use crate::error::{InvalidHyperParameter, Number};
 use crate::tensors::{Role, Tensors};
 use crate::{Flat, Scalar};
 
@@ -343,9 +343,29 @@ impl<T: Scalar> TensorDecay<T> {
 }
 
 /// `Ok(())` when `ok`, else the error naming the hyper-parameter, its value and the rule.
+/// The value is kept in its own type, so that it prints as given.
 pub(crate) fn check<T: Scalar>(
     name: &'static str,
     value: T,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), InvalidHyperParameter> {
+    check_number(name, value.to_number(), ok, expected)
+}
+
+/// [`check`] for a count, e.g. a number of steps.
+pub(crate) fn check_count(
+    name: &'static str,
+    count: impl Into<Number>,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), InvalidHyperParameter> {
+    check_number(name, count.into(), ok, expected)
+}
+
+fn check_number(
+    name: &'static str,
+    value: Number,
     ok: bool,
     expected: &'static str,
 ) -> Result<(), InvalidHyperParameter> {
@@ -354,7 +374,7 @@ pub(crate) fn check<T: Scalar>(
     } else {
         Err(InvalidHyperParameter {
             name,
-            value: value.to_f64(),
+            value,
             expected,
         })
     }

@@ -1,7 +1,7 @@
 //! SGD with momentum, dampening and optional Nesterov: PyTorch's `torch.optim.SGD` with its
 //! `momentum` argument.
 
-use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{check, check_count, check_lr, Optimizer, TensorDecay, WeightDecay};
 use crate::tensors::Tensors;
 use crate::{InvalidHyperParameter, Scalar};
 
@@ -174,9 +174,9 @@ impl<T: Scalar> Momentum<T> {
             from >= T::ZERO && from < T::ONE,
             "a number in [0, 1)",
         )?;
-        check(
+        check_count(
             "annealing steps",
-            T::from_f64(steps as f64),
+            steps,
             steps >= 1,
             "a number of steps at least 1",
         )?;
@@ -314,7 +314,7 @@ mod tests {
     use crate::dim::*;
     use crate::layers::DenseParams;
     use crate::optim::Sgd;
-    use crate::Flat;
+    use crate::{Flat, Number};
     use core::mem::size_of;
     use std::string::ToString;
 
@@ -577,10 +577,10 @@ mod tests {
         }
         // Nesterov needs momentum and no dampening, in whichever order they are set.
         let err = Momentum::new(0.1f64, 0.0).unwrap().nesterov().unwrap_err();
-        assert_eq!((err.name, err.value), ("momentum", 0.0));
+        assert_eq!((err.name, err.value), ("momentum", Number::F64(0.0)));
         let damped = opt.clone().with_dampening(0.5).unwrap();
         let err = damped.nesterov().unwrap_err();
-        assert_eq!((err.name, err.value), ("dampening", 0.5));
+        assert_eq!((err.name, err.value), ("dampening", Number::F64(0.5)));
         let err = opt.nesterov().unwrap().with_dampening(0.5).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -63,7 +63,7 @@ pub use reduce_on_plateau::{ReduceOnPlateau, Threshold};
 pub use sequential::Sequential;
 pub use step_decay::StepDecay;
 
-use crate::optim::{check, Optimizer};
+use crate::optim::{check, check_count, Optimizer};
 use crate::{InvalidHyperParameter, Scalar};
 
 /// A learning rate that changes with each epoch or each step, for any optimizer.
@@ -206,7 +206,7 @@ fn powf(base: f64, exp: f64) -> f64 {
 
 /// Checks a count that must be at least 1 (a period, a number of steps).
 fn check_positive(name: &'static str, count: u64) -> Result<(), InvalidHyperParameter> {
-    check(name, count as f64, count > 0, "at least 1")
+    check_count(name, count, count > 0, "at least 1")
 }
 
 /// Checks a decay factor: finite, in (0, 1].

@@ -44,6 +44,12 @@ impl<'a, X, Y> Samples<'a, X, Y> {
         Ok(Samples { features, targets })
     }
 
+    /// Slices known to be of equal length (a data set's).
+    pub(crate) fn of_equal_length(features: &'a [X], targets: &'a [Y]) -> Self {
+        debug_assert_eq!(features.len(), targets.len());
+        Samples { features, targets }
+    }
+
     /// The number of rows.
     pub fn len(&self) -> usize {
         self.features.len()
@@ -66,14 +72,13 @@ impl<'a, X, Y> Samples<'a, X, Y> {
 }
 
 #[cfg(feature = "alloc")]
-impl<'a, const W: usize, T: crate::Scalar> From<&'a crate::data::Dataset<W, T>>
-    for Samples<'a, [T; W], usize>
+impl<'a, const W: usize, T, Y> From<&'a crate::data::Dataset<W, T, Y>> for Samples<'a, [T; W], Y>
+where
+    T: crate::Scalar,
+    Y: crate::data::Target<T>,
 {
-    fn from(data: &'a crate::data::Dataset<W, T>) -> Self {
-        Samples {
-            features: data.features(),
-            targets: data.labels(),
-        }
+    fn from(data: &'a crate::data::Dataset<W, T, Y>) -> Self {
+        data.samples()
     }
 }
 

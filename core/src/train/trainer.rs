@@ -343,7 +343,7 @@ where
         let n = train.len();
         if n == 0 {
             return Err(Error::Empty {
-                what: "the training set",
+                what: "training set",
             });
         }
         if buffers.order.len() < n {
@@ -355,7 +355,7 @@ where
         }
         if self.early_stopping.is_some() && validation.is_none_or(|v| v.is_empty()) {
             return Err(Error::Empty {
-                what: "the validation set that early stopping watches",
+                what: "validation set that early stopping watches",
             });
         }
         check_labels(train.targets(), N::OUTPUTS)?;
