@@ -38,6 +38,20 @@ pub enum Error {
         /// How many values were given.
         found: usize,
     },
+    /// A NaN or an infinity where a finite number is needed.
+    NonFiniteValue {
+        /// What holds the value, e.g. `"the training set"`.
+        what: &'static str,
+        /// The value's row, counting from 0.
+        row: usize,
+        /// The value's column, counting from 0.
+        column: usize,
+    },
+    /// Nothing to compute from, where at least one row is needed.
+    Empty {
+        /// What is empty, e.g. `"the training set"`.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -61,6 +75,11 @@ impl fmt::Display for Error {
                 tensor.shape,
                 tensor.shape.len()
             ),
+            Error::NonFiniteValue { what, row, column } => write!(
+                f,
+                "{what} has a value that is NaN or infinite at row {row}, column {column} (counting from 0)"
+            ),
+            Error::Empty { what } => write!(f, "{what} is empty"),
         }
     }
 }
