@@ -14,7 +14,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
-use typenet::data::{Dataset, Standardizer};
+use typenet::data::Dataset;
 use typenet::prelude::*;
 
 network! {
@@ -36,11 +36,14 @@ const ADAM_LEARNING_RATE: f32 = 1e-3;
 pub fn load(path: &str) -> Result<(Dataset<64>, Dataset<64>), Box<dyn std::error::Error>> {
     let mut data = Dataset::<64>::load_csv(path)?;
     data.map_features(|pixel| pixel / 16.0);
-    let (mut train, mut test) = data.split_at(TRAIN_ROWS)?;
-    let standardizer = Standardizer::fit(&train);
-    standardizer.apply(&mut train);
-    standardizer.apply(&mut test);
-    Ok((train, test))
+    let (train, test) = data.split_at(TRAIN_ROWS)?;
+    let standardizer = Standardizer::fit(train.features())?;
+    let standardized = |data: Dataset<64>| {
+        let mut rows = data.features().to_vec();
+        standardizer.apply(&mut rows);
+        Dataset::new(rows, data.labels().to_vec())
+    };
+    Ok((standardized(train)?, standardized(test)?))
 }
 
 /// What one training run achieved.

@@ -129,6 +129,9 @@ pub mod prelude {
     };
     pub use crate::mode::{Eval, Train};
     pub use crate::network;
+    pub use crate::normalize::{Center, Normalizer, Standardizer};
+    #[cfg(feature = "alloc")]
+    pub use crate::normalize::{Whitening, WhiteningKind};
     pub use crate::optim::{Adagrad, Adam, AdamW, Momentum, Optimizer, RmsProp, Sgd, WeightDecay};
     pub use crate::schedule::{CosineAnnealing, LinearWarmup, ReduceOnPlateau, Schedule};
     pub use crate::tensors::{Role, TensorInfo, Tensors};

@@ -703,76 +703,8 @@ fn parse_features<T: Scalar>(
     Ok(())
 }
 
-/// Per-feature standardization fitted on a training set: `(x - mean) / std_dev`, with the
-/// population standard deviation (like scikit-learn's `StandardScaler`). A feature with zero
-/// variance gets scale 1, so it becomes 0, never NaN.
-///
-/// Fit on the training rows only, then apply the same transform to every split.
-///
-/// ```
-/// use typenet_core::data::{Dataset, Standardizer};
-/// let mut data = Dataset::<2, f64>::from_csv("1,5,0\n3,5,1\n")?;
-/// let scaler = Standardizer::fit(&data);
-/// assert_eq!((scaler.mean(), scaler.std_dev()), (&[2.0, 5.0], &[1.0, 1.0]));
-/// scaler.apply(&mut data);
-/// assert_eq!(data.features(), &[[-1.0, 0.0], [1.0, 0.0]]);
-/// # Ok::<(), typenet_core::data::DataError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Standardizer<const W: usize, T = f32> {
-    mean: [T; W],
-    std_dev: [T; W],
-}
-
-impl<const W: usize, T: Scalar> Standardizer<W, T> {
-    /// Computes each feature's mean and standard deviation (in `f64`). Without rows, the
-    /// result leaves values unchanged.
-    pub fn fit(data: &Dataset<W, T>) -> Self {
-        let (mut mean, mut std_dev) = ([T::ZERO; W], [T::ONE; W]);
-        let n = data.len() as f64;
-        // Over the first row's values, if there is a row.
-        for (k, first) in data.features.first().into_iter().flatten().enumerate() {
-            let column = || data.features.iter().map(|row| row[k]);
-            if column().all(|x| x == *first) {
-                // Exactly, so the feature becomes exactly 0: a mean summed in f64 can be off
-                // by a rounding error, which dividing by 1 would not hide.
-                mean[k] = *first;
-                continue;
-            }
-            let m = column().map(T::to_f64).sum::<f64>() / n;
-            let deviation = |x: T| x.to_f64() - m;
-            let variance = column().map(|x| deviation(x) * deviation(x)).sum::<f64>() / n;
-            let s = T::from_f64(variance.sqrt());
-            mean[k] = T::from_f64(m);
-            if s > T::ZERO && s.is_finite() {
-                std_dev[k] = s;
-            }
-        }
-        Standardizer { mean, std_dev }
-    }
-
-    /// Standardizes every row of `data`.
-    pub fn apply(&self, data: &mut Dataset<W, T>) {
-        data.features.iter_mut().for_each(|row| self.apply_row(row));
-    }
-
-    /// Standardizes one row, e.g. an input at prediction time.
-    pub fn apply_row(&self, row: &mut [T; W]) {
-        for ((x, &m), &s) in row.iter_mut().zip(&self.mean).zip(&self.std_dev) {
-            *x = (*x - m) / s;
-        }
-    }
-
-    /// Each feature's mean.
-    pub fn mean(&self) -> &[T; W] {
-        &self.mean
-    }
-
-    /// Each feature's scale: its population standard deviation, or 1 where that is 0.
-    pub fn std_dev(&self) -> &[T; W] {
-        &self.std_dev
-    }
-}
+// Lives with the other normalizers; re-exported so that `data::Standardizer` still works.
+pub use crate::normalize::Standardizer;
 
 /// A data set that could not be loaded or split, naming the file, line (from 1) and column
 /// (from 1) where it can. It converts into [`Error`], and is `Clone` and `PartialEq` so that
@@ -1551,28 +1483,4 @@ line 1, column 1: expected a finite number, found "1e39""#;
         }
     }
 
-    #[test]
-    fn standardizer_matches_hand_computation() {
-        // Column 0: 1, 2, 6 → mean 3, variance (4 + 1 + 9) / 3 = 14/3, std 2.1602468994692865.
-        // Column 1 is constant 0.1, whose mean summed in f64 would be 0.10000000000000002.
-        let mut data = Dataset::<2, f64>::from_csv("1,0.1,0\n2,0.1,0\n6,0.1,1\n").unwrap();
-        let scaler = Standardizer::fit(&data);
-        let sd = 2.160246899469287;
-        assert_eq!(scaler.mean(), &[3.0, 0.1]);
-        assert_eq!(scaler.std_dev()[1], 1.0);
-        assert!((scaler.std_dev()[0] - sd).abs() < 1e-15);
-        scaler.apply(&mut data);
-        for (row, want) in data.features().iter().zip([-2.0 / sd, -1.0 / sd, 3.0 / sd]) {
-            assert!((row[0] - want).abs() < 1e-12, "{row:?}, not {want}");
-            assert_eq!(row[1], 0.0);
-        }
-        let mut row = [4.0, 7.0];
-        scaler.apply_row(&mut row);
-        assert_eq!(row, [1.0 / sd, 6.9]);
-        let mut pixels = Dataset::<1>::from_csv("5,0\n5,1\n").unwrap();
-        Standardizer::fit(&pixels).apply(&mut pixels);
-        assert_eq!(pixels.features(), &[[0.0], [0.0]]);
-        let empty = Dataset::<2>::from_csv("").unwrap();
-        assert_eq!(Standardizer::fit(&empty).std_dev(), &[1.0, 1.0]);
-    }
 }

@@ -1,7 +1,7 @@
 //! The run-time half of typenet: shaped matrices, layers, losses, initializers, optimizers,
-//! learning-rate schedules, modes, named tensors and data utilities. The `network!` macro of
-//! the `typenet` crate generates code against it; everything a network *does* is written
-//! here.
+//! learning-rate schedules, modes, named tensors, input normalization and data utilities.
+//! The `network!` macro of the `typenet` crate generates code against it; everything a
+//! network *does* is written here.
 //!
 //! `#![no_std]` first: without features it needs neither `std` nor a heap. The `alloc`
 //! feature adds boxed construction of large blocks, data sets, and matrixmultiply for large
@@ -32,6 +32,7 @@ pub mod loss;
 mod matrix;
 pub mod mode;
 mod network;
+pub mod normalize;
 pub mod optim;
 mod scalar;
 pub mod schedule;
