@@ -11,9 +11,11 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use std::borrow::BorrowMut;
 use std::hint::black_box;
 use std::time::Duration;
 use typenet::prelude::*;
+use typenet::train::StepBlocks;
 
 network! {
     /// Classifies 8×8 digits.
@@ -53,21 +55,19 @@ fn data<const W: usize, const B: usize>(seed: u64) -> (Vec<[f32; W]>, Vec<[usize
     (rows, labels)
 }
 
-/// Times training steps of `net` with `optimizer`, on batch 0, 1, …, `BATCHES − 1`, 0, … as
-/// criterion calls it. Written once for every network, through the `Network` trait.
-#[allow(clippy::too_many_arguments)] // the blocks of one step, built by each caller
-fn bench_steps<N, O, const W: usize, const B: usize>(
+/// Times training steps of `net` with `training`, on batch 0, 1, …, `BATCHES − 1`, 0, … as
+/// criterion calls it: one `Training::step` per iteration. Written once for every network,
+/// through the `Network` trait.
+fn bench_steps<N, O, S, const W: usize, const B: usize>(
     c: &mut Criterion,
     name: &str,
     net: &mut N,
-    optimizer: &mut O,
-    state: &mut O::State<N::Params>,
-    cache: &mut N::Cache<B>,
-    grads: &mut N::Params,
+    training: &mut Training<N, O, B, f32, S>,
     (xs, labels): (&[[[f32; W]; B]], &[[usize; B]]),
 ) where
     N: Network<f32, InputRow = [f32; W], Target = usize>,
     O: Optimizer<f32>,
+    S: BorrowMut<StepBlocks<N, O, B>>,
     Const<B>: Batch,
 {
     let mut rng = StdRng::seed_from_u64(5);
@@ -76,8 +76,8 @@ fn bench_steps<N, O, const W: usize, const B: usize>(
         b.iter(|| {
             calls += 1;
             let k = calls % BATCHES;
-            let loss = net.train_step(&xs[k], &labels[k], optimizer, state, cache, grads, &mut rng);
-            black_box(loss.expect("the loss stays finite"))
+            let stats = training.step(net, &xs[k], &labels[k], &mut rng);
+            black_box(stats.expect("the loss stays finite"))
         })
     });
 }
@@ -85,54 +85,29 @@ fn bench_steps<N, O, const W: usize, const B: usize>(
 fn digits_b32(c: &mut Criterion) {
     let (rows, labels) = data::<64, 32>(1);
     let (xs, _) = rows.as_chunks::<32>();
-    let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
-    let mut cache = DigitsCache::<32>::zeroed();
-    let mut grads = DigitsGrads::<f32>::zeroed();
-    let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
     let batches = (xs, &labels[..]);
-    bench_steps(
-        c,
-        "digits_b32",
-        &mut net,
-        &mut sgd,
-        &mut [],
-        &mut cache,
-        &mut grads,
-        batches,
-    );
     let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
-    let mut adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
-    let mut state = Flat::zeroed();
-    let name = "digits_b32_adam";
-    bench_steps(
-        c, name, &mut net, &mut adam, &mut state, &mut cache, &mut grads, batches,
-    );
+    let sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<Digits, _, 32>::new(sgd);
+    bench_steps(c, "digits_b32", &mut net, &mut training, batches);
+    let mut net = Digits::<f32>::new(&mut StdRng::seed_from_u64(2));
+    let adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<Digits, _, 32>::new(adam);
+    bench_steps(c, "digits_b32_adam", &mut net, &mut training, batches);
 }
 
 fn large_b256(c: &mut Criterion) {
     let (rows, labels) = data::<1024, 256>(3);
     let (xs, _) = rows.as_chunks::<256>();
-    let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
-    let mut cache = LargeCache::<256>::zeroed_boxed();
-    let mut grads = LargeGrads::<f32>::zeroed_boxed();
-    let mut sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
     let batches = (xs, &labels[..]);
-    let (n, c_, g) = (&mut *net, &mut *cache, &mut *grads);
-    bench_steps(c, "large_b256", n, &mut sgd, &mut [], c_, g, batches);
     let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
-    let mut adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
-    let mut state = Flat::zeroed_boxed();
-    let (n, c_, g) = (&mut *net, &mut *cache, &mut *grads);
-    bench_steps(
-        c,
-        "large_b256_adam",
-        n,
-        &mut adam,
-        &mut state,
-        c_,
-        g,
-        batches,
-    );
+    let sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<Large, _, 256, f32, _>::new_boxed(sgd);
+    bench_steps(c, "large_b256", &mut *net, &mut training, batches);
+    let mut net = Large::<f32>::new_boxed(&mut StdRng::seed_from_u64(4));
+    let adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<Large, _, 256, f32, _>::new_boxed(adam);
+    bench_steps(c, "large_b256_adam", &mut *net, &mut training, batches);
 }
 
 criterion_group! {

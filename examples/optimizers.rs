@@ -26,13 +26,13 @@ type Plot = Result<(), Box<dyn std::error::Error>>;
 struct Contender {
     name: &'static str,
     colour: RGBColor,
-    train: fn(&mut Dataset<64>, &Dataset<64>, u64, usize, &mut Vec<f32>) -> digits::Run,
+    train: fn(&Dataset<64>, &Dataset<64>, u64, usize, &mut Vec<f32>) -> digits::Run,
 }
 
 /// Trains with `optimizer`, pushing each epoch's mean training loss into `losses`.
 fn run<O: Optimizer<f32>>(
     optimizer: Result<O, InvalidHyperParameter>,
-    train: &mut Dataset<64>,
+    train: &Dataset<64>,
     test: &Dataset<64>,
     seed: u64,
     epochs: usize,
@@ -106,7 +106,7 @@ fn contenders() -> Vec<Contender> {
 
 /// Part 1: the digits network with every optimizer.
 fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
-    let (mut train, test) = digits::load("data/digits.csv")?;
+    let (train, test) = digits::load("data/digits.csv")?;
     let mut curves = Vec::new();
     println!("digits, 64 → 128 relu → 10, batch 32, {epochs} epochs, seeds 1–{seeds}");
     println!(
@@ -118,7 +118,7 @@ fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
         let mut accuracies = Vec::new();
         for seed in 1..=seeds {
             let mut losses = Vec::new();
-            let run = (contender.train)(&mut train, &test, seed, epochs, &mut losses);
+            let run = (contender.train)(&train, &test, seed, epochs, &mut losses);
             for (mean, loss) in mean_losses.iter_mut().zip(&losses) {
                 *mean += f64::from(*loss) / seeds as f64;
             }

@@ -44,7 +44,7 @@ fn lbfgs_evaluations(mut net: Fit<f64>) -> Option<usize> {
     let (x, y) = data();
     let mut cache = FitCache::<POINTS, f64>::zeroed();
     let mut rng = StdRng::seed_from_u64(0); // no dropout: never drawn
-    let mut params = net.params().clone();
+    let mut params = net.params.clone();
     let mut state = LbfgsState::<FitParams<f64>, 10, f64>::zeroed();
     let mut lbfgs = Lbfgs::new(1.0)
         .unwrap()
@@ -55,7 +55,7 @@ fn lbfgs_evaluations(mut net: Fit<f64>) -> Option<usize> {
             .step(&mut params, &mut state, |p, grads| {
                 // The closure owns the network: it loads the point to evaluate, then
                 // computes the loss and writes the gradient where L-BFGS asks.
-                *net.params_mut() = p.clone();
+                net.params = p.clone();
                 let loss = net.loss_and_grad(&x, &y, &mut cache, grads, &mut rng)?;
                 evaluations += 1;
                 if loss <= TARGET && reached.is_none() {
@@ -73,17 +73,9 @@ fn lbfgs_evaluations(mut net: Fit<f64>) -> Option<usize> {
 /// loss at or below [`TARGET`], from the network `net`.
 fn adam_evaluations(mut net: Fit<f64>, lr: f64) -> Option<usize> {
     let (x, y) = data();
-    let mut cache = FitCache::<POINTS, f64>::zeroed();
-    let mut grads = FitGrads::<f64>::zeroed();
     let mut rng = StdRng::seed_from_u64(0);
-    let mut adam = Adam::new(lr).unwrap();
-    let mut state = Flat::zeroed();
-    (1..=BUDGET).find(|_| {
-        let loss = net.train_step(
-            &x, &y, &mut adam, &mut state, &mut cache, &mut grads, &mut rng,
-        );
-        loss.unwrap() <= TARGET
-    })
+    let mut training = Training::<Fit<f64>, _, POINTS, f64>::new(Adam::new(lr).unwrap());
+    (1..=BUDGET).find(|_| training.step(&mut net, &x, &y, &mut rng).unwrap().loss <= TARGET)
 }
 
 #[test]

@@ -182,37 +182,25 @@ fn training_lowers_the_loss_and_fits_a_toy_problem() {
         *row = core::array::from_fn(|k| centers[*label][k] + 0.3 * noise[0][k]);
     }
     let mut net = TanhNet::<f32>::new(&mut rng(11));
-    let mut sgd = Sgd::new(0.5).unwrap();
-    let mut cache = TanhNetCache::<30>::zeroed();
-    let mut grads = Flat::zeroed();
+    let mut training = Training::<TanhNet, _, 30>::new(Sgd::new(0.5).unwrap());
     let first = net.loss(&x, &y).unwrap();
     for _ in 0..200 {
-        net.train_step(&x, &y, &mut sgd, &mut [], &mut cache, &mut grads, &mut data)
-            .unwrap();
+        training.step(&mut net, &x, &y, &mut data).unwrap();
     }
     let last = net.loss(&x, &y).unwrap();
     assert!(last < first / 10.0, "loss went from {first} to {last}");
-    assert_eq!(net.predict(&x), y);
+    assert_eq!(net.predict(&x), Ok(y));
+    assert_eq!(training.steps(), 200);
 }
 
 #[test]
 fn bad_labels_and_nan_losses_change_nothing() {
     let mut net = TanhNet::<f64>::new(&mut rng(12));
     let before = net.clone();
-    let mut sgd = Sgd::new(0.1).unwrap();
-    let mut cache = TanhNetCache::<2, f64>::zeroed();
-    let mut grads = Flat::zeroed();
+    let mut training = Training::<TanhNet<f64>, _, 2, f64>::new(Sgd::new(0.1).unwrap());
     let x = inputs::<2, 4>(13);
     let mut r = rng(0);
-    let err = net.train_step(
-        &x,
-        &[0, 3],
-        &mut sgd,
-        &mut [],
-        &mut cache,
-        &mut grads,
-        &mut r,
-    );
+    let err = training.step(&mut net, &x, &[0, 3], &mut r);
     assert_eq!(
         err,
         Err(Error::LabelOutOfRange {
@@ -223,17 +211,17 @@ fn bad_labels_and_nan_losses_change_nothing() {
     );
     let mut poisoned = x;
     poisoned[0][2] = f64::NAN;
-    let err = net.train_step(
-        &poisoned,
-        &[0, 1],
-        &mut sgd,
-        &mut [],
-        &mut cache,
-        &mut grads,
-        &mut r,
-    );
-    assert!(matches!(err, Err(Error::NonFiniteLoss { loss, .. }) if loss.is_nan()));
+    let err = training.step(&mut net, &poisoned, &[0, 1], &mut r);
+    assert!(matches!(
+        err,
+        Err(Error::NonFiniteLoss {
+            loss,
+            epoch: None,
+            step: None
+        }) if loss.is_nan()
+    ));
     assert_eq!(net.as_flat(), before.as_flat());
+    assert_eq!(training.steps(), 0);
 }
 
 #[test]
@@ -249,7 +237,7 @@ fn evaluation_counts_every_sample_once() {
     let mut right = 0;
     for (row, &label) in x.iter().zip(&labels) {
         loss += net.loss(&[*row], &[label]).unwrap() / 7.0;
-        right += usize::from(net.predict(&[*row])[0] == label);
+        right += usize::from(net.predict(&[*row]).unwrap()[0] == label);
     }
     assert!((eval.loss - loss).abs() < 1e-12);
     assert_eq!(eval.accuracy, Some(right as f64 / 7.0));
@@ -274,6 +262,26 @@ fn evaluation_counts_every_sample_once() {
             ..
         }
     ));
+    // No rows have no mean loss.
+    let err = net.evaluate(&x[..0], &labels[..0], &mut cache).unwrap_err();
+    assert!(matches!(err, Error::Empty { .. }), "{err:?}");
+}
+
+#[test]
+fn predictions_refuse_outputs_that_are_not_finite() {
+    let net = TanhNet::<f64>::new(&mut rng(19));
+    let mut x = inputs::<3, 4>(20);
+    x[1][0] = f64::NAN;
+    assert_eq!(net.predict(&x), Err(Error::NonFiniteOutput { row: 1 }));
+    assert_eq!(
+        net.predict_proba(&x).unwrap_err(),
+        Error::NonFiniteOutput { row: 1 }
+    );
+    // The other rows on their own are fine, and their probabilities sum to 1.
+    let proba = net.predict_proba(&[x[0], x[2]]).unwrap();
+    for row in proba {
+        assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
 }
 
 #[test]
@@ -300,8 +308,7 @@ network! {
 #[test]
 fn a_large_network_trains_without_touching_the_stack() {
     let mut net = Large::<f32>::new_boxed(&mut rng(16));
-    let mut grads = LargeGrads::<f32>::zeroed_boxed();
-    let mut cache = LargeCache::<256>::zeroed_boxed();
+    let mut training = Training::<Large, _, 256, f32, _>::new_boxed(Sgd::new(0.05).unwrap());
     // Each class lights its own block of 100 inputs.
     let labels: [usize; 256] = core::array::from_fn(|i| i % 10);
     let mut x = vec![[0.0f32; 1024]; 256];
@@ -309,30 +316,9 @@ fn a_large_network_trains_without_touching_the_stack() {
         row[label * 100..][..100].fill(1.0);
     }
     let x: &[[f32; 1024]; 256] = x.as_slice().try_into().unwrap();
-    let mut sgd = Sgd::new(0.05).unwrap();
     let mut r = rng(0);
-    let first = net
-        .train_step(
-            x,
-            &labels,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut r,
-        )
-        .unwrap();
-    let second = net
-        .train_step(
-            x,
-            &labels,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut r,
-        )
-        .unwrap();
+    let first = training.step(&mut net, x, &labels, &mut r).unwrap().loss;
+    let second = training.step(&mut net, x, &labels, &mut r).unwrap().loss;
     assert!(first.is_finite() && second < first, "{first} then {second}");
     assert_eq!(
         Large::<f32>::PARAMETERS,
@@ -354,8 +340,7 @@ network! {
 fn a_network_wider_than_1024_trains() {
     let mut r = rng(17);
     let mut net = Wide::<f32>::new_boxed(&mut r);
-    let mut cache = WideCache::<4>::zeroed_boxed();
-    let mut grads = WideGrads::<f32>::zeroed_boxed();
+    let mut training = Training::<Wide, _, 4, f32, _>::new_boxed(Sgd::new(0.05).unwrap());
     let x = [
         [1.0, 0.0, -1.0],
         [0.5, 0.5, 0.5],
@@ -363,19 +348,9 @@ fn a_network_wider_than_1024_trains() {
         [0.0, 1.0, 0.0],
     ];
     let labels = [0, 1, 0, 1];
-    let mut sgd = Sgd::new(0.05).unwrap();
     let first = net.loss(&x, &labels).unwrap();
     for _ in 0..20 {
-        net.train_step(
-            &x,
-            &labels,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut r,
-        )
-        .unwrap();
+        training.step(&mut net, &x, &labels, &mut r).unwrap();
     }
     assert!(net.loss(&x, &labels).unwrap() < first);
     assert_eq!(Wide::<f32>::PARAMETERS, 3 * 2000 + 2000 + 2000 * 2 + 2);

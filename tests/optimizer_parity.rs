@@ -37,7 +37,7 @@ mod small;
 use common::Comparisons;
 use rand::{rngs::StdRng, SeedableRng};
 use small::fixtures::*;
-use small::{initial, Problem, SmallCache, SmallGrads, SmallParams};
+use small::{initial, Problem, Small, SmallCache, SmallGrads, SmallParams};
 use small::{PARAMETERS, ROWS, STEPS};
 use typenet::optim::{try_clip_grad_norm, try_clip_grad_value, StateOf};
 use typenet::optim::{Adagrad, Adam, AdamState, AdamW, Momentum, RmsProp, Sgd, WeightDecay};
@@ -253,36 +253,27 @@ fn moments<T: Scalar>(state: &AdamState<SmallParams<T>, T>) -> [&[T]; 2] {
 }
 
 /// Trains `Small` from PyTorch's initial parameters with `opt` for five steps on the
-/// fixture batch, comparing after each step the loss `train_step` returns, the parameters
+/// fixture batch, comparing after each step the loss `Training::step` returns, the parameters
 /// and the state blocks that `views` picks out with `expected`. Returns the largest relative
 /// difference.
 fn check<T: Precision, O: Optimizer<T>, const K: usize>(
-    mut opt: O,
+    opt: O,
     views: Views<O, T, K>,
     expected: &Trajectory<'_, T, K>,
 ) -> f64 {
     let mut net = initial::<T>();
-    let mut state = Flat::zeroed();
-    let mut cache = SmallCache::<ROWS, T>::zeroed();
-    let mut grads = SmallGrads::<T>::zeroed();
+    let mut training = Training::<Small<T>, O, ROWS, T>::new(opt);
     let mut rng = StdRng::seed_from_u64(0); // no dropout: never drawn
     let mut worst = 0.0f64;
     for step in 0..STEPS {
         let mut parity = Comparisons::new(format!("{} step {}:", T::NAME, step + 1), T::TOL);
-        let loss = net
-            .train_step(
-                &T::X,
-                &OPT_LABELS,
-                &mut opt,
-                &mut state,
-                &mut cache,
-                &mut grads,
-                &mut rng,
-            )
-            .unwrap();
+        let loss = training
+            .step(&mut net, &T::X, &OPT_LABELS, &mut rng)
+            .unwrap()
+            .loss;
         parity.check("loss", &[loss], &expected.losses[step..=step]);
-        parity.check("parameters", net.params().as_flat(), &expected.params[step]);
-        for ((name, values), actual) in expected.state.iter().zip(views(&state)) {
+        parity.check("parameters", net.params.as_flat(), &expected.params[step]);
+        for ((name, values), actual) in expected.state.iter().zip(views(&training.blocks().state)) {
             parity.check(name, actual, &values[step]);
         }
         worst = worst.max(parity.worst);

@@ -227,20 +227,12 @@ fn classifier_loss_and_gradients_match_pytorch() {
 #[test]
 fn classifier_training_matches_pytorch_over_three_sgd_steps() {
     let mut net = classifier();
-    let mut sgd = Sgd::new(NET_LR).unwrap();
-    let mut cache = ParityCache::<3, f64>::zeroed();
-    let mut grads = ParityGrads::<f64>::zeroed();
+    let mut training = Training::<Parity<f64>, _, 3, f64>::new(Sgd::new(NET_LR).unwrap());
     let losses: [f64; 3] = core::array::from_fn(|_| {
-        net.train_step(
-            &NET_X,
-            &NET_LABELS,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut rng(),
-        )
-        .unwrap()
+        training
+            .step(&mut net, &NET_X, &NET_LABELS, &mut rng())
+            .unwrap()
+            .loss
     });
     assert_close("losses", &losses, &NET_STEP_LOSSES, TOL);
     let expected = Parameters {
@@ -289,20 +281,11 @@ fn regressor_loss_and_gradients_match_pytorch() {
 #[test]
 fn regressor_sgd_step_matches_pytorch() {
     let mut net = regressor();
-    let mut sgd = Sgd::new(MSE_NET_LR).unwrap();
-    let mut cache = RegressionCache::<3, f64>::zeroed();
-    let mut grads = RegressionGrads::<f64>::zeroed();
-    let loss = net
-        .train_step(
-            &MSE_NET_X,
-            &MSE_NET_TARGETS,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut rng(),
-        )
-        .unwrap();
+    let mut training = Training::<Regression<f64>, _, 3, f64>::new(Sgd::new(MSE_NET_LR).unwrap());
+    let loss = training
+        .step(&mut net, &MSE_NET_X, &MSE_NET_TARGETS, &mut rng())
+        .unwrap()
+        .loss;
     assert_close("loss", &[loss], &MSE_NET_STEP_LOSSES, TOL);
     let expected = Parameters {
         w1: MSE_NET_W1_AFTER,

@@ -105,18 +105,8 @@ fn no_optimizer_or_weight_decay_touches_the_running_statistics() {
         if let Some(decay) = decay {
             sgd = sgd.with_weight_decay(decay.on_all_parameters());
         }
-        let mut cache = RegularizedCache::<8, f64>::zeroed();
-        let mut grads = RegularizedGrads::<f64>::zeroed();
-        net.train_step(
-            &x,
-            &labels,
-            &mut sgd,
-            &mut [],
-            &mut cache,
-            &mut grads,
-            &mut rng(10),
-        )
-        .unwrap();
+        let mut training = Training::<Regularized<f64>, _, 8, f64>::new(sgd);
+        training.step(&mut net, &x, &labels, &mut rng(10)).unwrap();
         net
     };
     let plain = train(None);
@@ -149,18 +139,15 @@ fn a_regularized_network_learns() {
     }
     let mut r = rng(11);
     let mut net = Regularized::<f32>::new(&mut r);
-    let mut sgd = Sgd::new(0.2).unwrap();
-    let mut cache = RegularizedCache::<30>::zeroed();
-    let mut grads = Flat::zeroed();
+    let mut training = Training::<Regularized, _, 30>::new(Sgd::new(0.2).unwrap());
     let first = net.loss(&x, &y).unwrap();
     for _ in 0..200 {
-        net.train_step(&x, &y, &mut sgd, &mut [], &mut cache, &mut grads, &mut r)
-            .unwrap();
+        training.step(&mut net, &x, &y, &mut r).unwrap();
     }
     let last = net.loss(&x, &y).unwrap();
     assert!(last < first / 5.0, "loss went from {first} to {last}");
-    assert_eq!(net.predict(&x), y);
-    let proba = net.predict_proba(&x);
+    assert_eq!(net.predict(&x), Ok(y));
+    let proba = net.predict_proba(&x).unwrap();
     for row in proba {
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }

@@ -22,33 +22,21 @@ network! {
 fn trains() -> Result<bool, Error> {
     let mut rng = SmallRng::seed_from_u64(7);
     let mut net = Xor::<f32>::new(&mut rng);
-    let mut cache = XorCache::<4>::zeroed();
-    let mut grads = XorGrads::zeroed();
-    // Momentum's state (one copy of the parameters) is a plain value on the stack too.
-    let mut optimizer = Momentum::new(0.2, 0.9)?;
+    // The gradients, the cache and momentum's state (one copy of the parameters) are one
+    // plain value on the stack, inside the training run.
+    let mut training = Training::<Xor, _, 4>::new(Momentum::new(0.2, 0.9)?);
     // A learning-rate schedule is a plain value too, computing in f64 through `libm`.
-    let mut schedule = CosineAnnealing::new(optimizer.lr(), 500, 0.01)?;
-    let mut state = Flat::zeroed();
+    let mut schedule = CosineAnnealing::new(training.optimizer().lr(), 500, 0.01)?;
     let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let labels = [0, 1, 1, 0];
     let first = net.loss(&x, &labels)?;
     for _ in 0..500 {
-        net.train_step(
-            &x,
-            &labels,
-            &mut optimizer,
-            &mut state,
-            &mut cache,
-            &mut grads,
-            &mut rng,
-        )?;
+        training.step(&mut net, &x, &labels, &mut rng)?;
         schedule.step();
-        if schedule.apply(&mut optimizer).is_err() {
-            return Ok(false);
-        }
+        schedule.apply(training.optimizer_mut())?;
     }
     let last = net.loss(&x, &labels)?;
-    Ok(last < first / 10.0 && net.predict(&x) == labels)
+    Ok(last < first / 10.0 && net.predict(&x)? == labels)
 }
 
 #[no_mangle]

@@ -68,6 +68,6 @@ pub fn initial<T: Problem>() -> Small<T> {
     net.load_tensor("l2.weight", T::W2.as_flattened()).unwrap();
     net.load_tensor("l2.bias", &T::B2).unwrap();
     let initial = [T::W1.as_flattened(), &T::B1, T::W2.as_flattened(), &T::B2].concat();
-    assert_eq!(net.params().as_flat(), initial, "the flat order of `Small`");
+    assert_eq!(net.params.as_flat(), initial, "the flat order of `Small`");
     net
 }

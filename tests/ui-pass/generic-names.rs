@@ -30,11 +30,8 @@ fn main() {
     assert_eq!(reader.forward(&[[1.0; 3]]), [[0.0; 2]]);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut net = Net::<4, 5, 6, 2, f32>::new(&mut rng);
-    let mut cache = NetCache::<4, 5, 6, 2, 3>::zeroed();
-    let mut grads = NetGrads::zeroed();
-    let mut sgd = Sgd::new(0.1).unwrap();
+    let mut training = Training::<Net<4, 5, 6, 2>, _, 3>::new(Sgd::new(0.1).unwrap());
     let x = [[0.5; 3]; 3];
-    net.train_step(&x, &[0, 1, 0], &mut sgd, &mut [], &mut cache, &mut grads, &mut rng)
-        .unwrap();
-    assert_eq!(net.predict(&x).len(), 3);
+    training.step(&mut net, &x, &[0, 1, 0], &mut rng).unwrap();
+    assert_eq!(net.predict(&x).unwrap().len(), 3);
 }

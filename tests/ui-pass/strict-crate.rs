@@ -22,12 +22,10 @@ network! {
 fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut net = Net::<f64>::new(&mut rng);
-    let mut cache = NetCache::<2, f64>::zeroed();
-    let mut grads = NetGrads::zeroed();
-    let mut sgd = Sgd::new(0.1).unwrap();
+    let mut training = Training::<Net<f64>, _, 2, f64>::new(Sgd::new(0.1).unwrap());
     let x = [[0.5; 4], [-0.5; 4]];
-    let loss = net
-        .train_step(&x, &[[1.0, 0.0]; 2], &mut sgd, &mut [], &mut cache, &mut grads, &mut rng)
+    let stats = training
+        .step(&mut net, &x, &[[1.0, 0.0]; 2], &mut rng)
         .unwrap();
-    assert!(loss.is_finite());
+    assert!(stats.loss.is_finite());
 }

@@ -71,7 +71,10 @@ use crate::{InvalidHyperParameter, Scalar};
 /// Apply the first rate before training starts (PyTorch's schedulers set it when they are
 /// built, which matters for a warm-up), then call [`step`](Schedule::step) and
 /// [`apply`](Schedule::apply) after each epoch, as PyTorch calls `scheduler.step()` after
-/// each epoch:
+/// each epoch (a [`Training`](crate::train::Training) owns its optimizer: apply the schedule
+/// to `training.optimizer_mut()`; a [`Trainer`](crate::train::Trainer) applies one itself,
+/// given with [`schedule_per_epoch`](crate::train::Trainer::schedule_per_epoch) or
+/// [`schedule_per_step`](crate::train::Trainer::schedule_per_step)):
 ///
 /// ```
 /// use typenet_core::optim::{Optimizer, Sgd};
@@ -79,9 +82,9 @@ use crate::{InvalidHyperParameter, Scalar};
 /// let mut sgd = Sgd::new(0.1f64)?;
 /// let mut schedule = StepDecay::new(sgd.lr(), 2, 0.5)?; // halve it every 2 epochs
 /// for _epoch in 0..4 {
-///     // … every batch of the epoch: net.train_step(&x, &labels, &mut sgd, …) …
+///     // … every batch of the epoch: training.step(&mut net, &x, &labels, &mut rng) …
 ///     schedule.step();
-///     schedule.apply(&mut sgd)?;
+///     schedule.apply(&mut sgd)?; // or schedule.apply(training.optimizer_mut())?
 /// }
 /// assert_eq!(sgd.lr(), 0.025);
 /// # Ok::<(), typenet_core::InvalidHyperParameter>(())
@@ -98,7 +101,7 @@ use crate::{InvalidHyperParameter, Scalar};
 /// let mut schedule = warmup.then(100, CosineAnnealing::new(sgd.lr(), 900, 0.0)?);
 /// schedule.apply(&mut sgd)?; // the rate of the first step: 0.1 × 0.01
 /// for _ in 0..1000 {
-///     sgd.step(&mut p, &[0.5, -0.5], &mut []); // or net.train_step(…, &mut sgd, …)
+///     sgd.step(&mut p, &[0.5, -0.5], &mut []); // or training.step(&mut net, …)
 ///     schedule.step();
 ///     schedule.apply(&mut sgd)?;
 /// }
