@@ -36,14 +36,12 @@ const ADAM_LEARNING_RATE: f32 = 1e-3;
 pub fn load(path: &str) -> Result<(Dataset<64>, Dataset<64>), Box<dyn std::error::Error>> {
     let mut data = Dataset::<64>::load_csv(path)?;
     data.map_features(|pixel| pixel / 16.0);
-    let (train, test) = data.split_at(TRAIN_ROWS)?;
+    let (mut train, mut test) = data.split_at(TRAIN_ROWS)?;
+    // Fitted on the training rows only, then applied to both.
     let standardizer = Standardizer::fit(train.features())?;
-    let standardized = |data: Dataset<64>| {
-        let mut rows = data.features().to_vec();
-        standardizer.apply(&mut rows);
-        Dataset::new(rows, data.labels().to_vec())
-    };
-    Ok((standardized(train)?, standardized(test)?))
+    standardizer.apply(train.features_mut());
+    standardizer.apply(test.features_mut());
+    Ok((train, test))
 }
 
 /// What one training run achieved.
