@@ -12,10 +12,7 @@ fn the_digits_network_learns() {
     let (train, test) = digits::load(path).unwrap();
     let mut losses = Vec::new();
     let sgd = Sgd::new(0.1).unwrap();
-    let run = digits::train(&train, &test, 1, 30, sgd, |_, loss, _| {
-        losses.push(loss)
-    })
-    .unwrap();
+    let run = digits::train(&train, &test, 1, 30, sgd, |_, loss, _| losses.push(loss)).unwrap();
     assert!(losses[29] < losses[0] / 10.0, "training loss {losses:?}");
     // PyTorch with the same recipe reaches 89.2% to 92.5% over 5 seeds.
     assert!(

@@ -1,7 +1,7 @@
 //! A refused training step changes nothing: not the parameters, not batch norm's running
 //! statistics, not the optimizer, its state or its step count. Every kind of refusal — a
-//! label out of range, a NaN loss, an infinite loss, a gradient whose norm overflows, a row
-//! index out of range — on networks with batch norm (the layer with buffers), dropout,
+//! label out of range, a NaN loss, an infinite loss, an infinite gradient, running
+//! statistics that would overflow, a row index out of range — on networks with batch norm (the layer with buffers), dropout,
 //! dense and ReLU layers, with Adam and momentum, whose state is not empty by then.
 //!
 //! For each refused batch, `forward_train` (which updates the buffers, as a training step
@@ -240,6 +240,10 @@ where
     // Inputs near f32::MAX: the first layer's sums overflow to ±∞, ∞ − ∞ in the batch's
     // mean and variance is NaN, and so is the loss.
     let huge = x.map(|row| row.map(|v| v * f32::MAX));
+    // Inputs around 1e20: batch norm cancels their scale, so the loss and the gradients
+    // stay finite, but the batch's variance (about 1e40) overflows f32 in the running
+    // variance.
+    let large = x.map(|row| row.map(|v| v * 1e20));
     let nan_loss = Error::NonFiniteLoss {
         loss: f64::NAN,
         epoch: None,
@@ -260,12 +264,21 @@ where
             ),
             ((&nan, &labels), nan_loss.clone()),
             ((&huge, &labels), nan_loss),
+            (
+                (&large, &labels),
+                Error::NonFiniteStatistics {
+                    epoch: None,
+                    step: None,
+                },
+            ),
         ],
     );
     // Before the step checked the loss first, the NaN batch left NaN running statistics.
     let running_mean = &probes[1][..6];
     assert!(running_mean.iter().all(|m| m.is_nan()), "{running_mean:?}");
     assert!(probes[2].iter().any(|m| !m.is_finite()), "{:?}", probes[2]);
+    // The large batch would have left an infinite running variance.
+    assert!(probes[3].iter().any(|m| m.is_infinite()), "{:?}", probes[3]);
 }
 
 #[test]
@@ -289,10 +302,6 @@ where
     nan[0][1] = f64::NAN;
     // Targets of 1e155: each squared error is 1e310, beyond f64::MAX (1.8e308).
     let infinite = [[1e155], [1e155]];
-    // Targets of 8e153: the loss is 2·(8e153)²/2 = 6.4e307, finite, and every gradient is
-    // finite (the output bias's is about −2·8e153), but their squared norm is at least
-    // (1.6e154)² = 2.6e308, which is not.
-    let overflow = [[8e153], [8e153]];
     let nan_loss = Error::NonFiniteLoss {
         loss: f64::NAN,
         epoch: None,
@@ -313,17 +322,30 @@ where
                     step: None,
                 },
             ),
-            (
-                (&x, &overflow),
-                Error::NonFiniteGradient {
-                    epoch: None,
-                    step: None,
-                },
-            ),
         ],
     );
     let running_mean = &probes[0][..5];
     assert!(running_mean.iter().all(|m| m.is_nan()), "{running_mean:?}");
+}
+
+/// Targets of 8e153: the loss is 2·(8e153)²/2 = 6.4e307 and every gradient is finite (the
+/// output bias's is about −2·8e153), but their squared norm, (1.6e154)² = 2.6e308, is not.
+/// The step goes through, and reports the norm, rescaled so as not to overflow.
+#[test]
+fn finite_gradients_whose_squares_overflow_are_a_step_with_a_finite_norm() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut net = Regressor::<f64>::new(&mut rng);
+    let x: [[f64; 3]; PAIR] = typenet::gradcheck::test_weights(3);
+    let mut training = Training::<Regressor<f64>, _, PAIR, f64>::new(Sgd::new(1e-160).unwrap());
+    let stats = training
+        .step(&mut net, &x, &[[8e153], [8e153]], &mut rng)
+        .unwrap();
+    assert!(stats.loss.is_finite() && stats.loss > 6e307, "{stats:?}");
+    assert!(
+        stats.grad_norm.is_finite() && stats.grad_norm > 1.6e154,
+        "{stats:?}"
+    );
+    assert_eq!(training.steps(), 1);
 }
 
 #[test]
@@ -351,14 +373,7 @@ fn refused_steps_on_rows_change_nothing() {
         .unwrap();
     let before = Snapshot::of(&net, &training);
     let err = training.step_on_rows(&mut net, &features, &labels, &[1, 3, 8, 7], None, &mut rng);
-    assert_eq!(
-        err,
-        Err(Error::LengthMismatch {
-            what: "a batch's row index and the number of rows",
-            left: 8,
-            right: 8,
-        })
-    );
+    assert_eq!(err, Err(Error::RowOutOfRange { row: 8, rows: 8 }));
     Snapshot::of(&net, &training).assert_unchanged(&before, "a row out of range");
     let err = training.step_on_rows(
         &mut net,

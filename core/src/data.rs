@@ -1482,5 +1482,4 @@ line 1, column 1: expected a finite number, found "1e39""#;
             assert!(core::error::Error::source(&e).is_none());
         }
     }
-
 }

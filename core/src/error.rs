@@ -56,6 +56,21 @@ pub enum Error {
         /// The step within the epoch, as the training loop counts them, if known.
         step: Option<usize>,
     },
+    /// Batch norm's running statistics would have become NaN or infinite (the batch's
+    /// variance overflowed); they were left as they were, and nothing was updated.
+    NonFiniteStatistics {
+        /// The epoch, as the training loop counts them, if known (see [`Error::at_step`]).
+        epoch: Option<usize>,
+        /// The step within the epoch, as the training loop counts them, if known.
+        step: Option<usize>,
+    },
+    /// A row index past the end of the rows given.
+    RowOutOfRange {
+        /// The index asked for.
+        row: usize,
+        /// How many rows there are.
+        rows: usize,
+    },
     /// The network's output for a row is NaN or infinite.
     NonFiniteOutput {
         /// The row, counting from 0 in the rows given.
@@ -103,7 +118,9 @@ pub enum Error {
 impl Error {
     /// The same error, with the epoch and step (as the training loop counts them) filled into
     /// [`NonFiniteLoss`](Error::NonFiniteLoss) and
-    /// [`NonFiniteGradient`](Error::NonFiniteGradient); any other error is returned as it is.
+    /// [`NonFiniteGradient`](Error::NonFiniteGradient) and
+    /// [`NonFiniteStatistics`](Error::NonFiniteStatistics); any other error is returned as it
+    /// is.
     ///
     /// ```
     /// use typenet_core::Error;
@@ -121,6 +138,10 @@ impl Error {
                 step: Some(step),
             },
             Error::NonFiniteGradient { .. } => Error::NonFiniteGradient {
+                epoch: Some(epoch),
+                step: Some(step),
+            },
+            Error::NonFiniteStatistics { .. } => Error::NonFiniteStatistics {
                 epoch: Some(epoch),
                 step: Some(step),
             },
@@ -187,6 +208,15 @@ impl fmt::Display for Error {
                 f.write_str(
                     "a gradient is NaN or infinite; parameters were not updated (try a smaller learning rate, or clip the gradients)",
                 )
+            }
+            Error::NonFiniteStatistics { epoch, step } => {
+                write_step(f, *epoch, *step)?;
+                f.write_str(
+                    "batch norm's running statistics would become NaN or infinite (the batch's values are too large); nothing was updated (check the inputs' scale)",
+                )
+            }
+            Error::RowOutOfRange { row, rows } => {
+                write!(f, "row {row} is out of range: there are {rows} rows (0..{rows})")
             }
             Error::NonFiniteOutput { row } => {
                 write!(f, "the network's output for row {row} is NaN or infinite")

@@ -77,10 +77,11 @@ pub struct StepStats<T> {
 /// are declared with its `network!` macro).
 ///
 /// # A refused step changes nothing
-/// A label out of range, a loss or a gradient that is NaN or infinite is an error, and then
-/// the network's parameters and buffers (batch norm's running statistics), the optimizer and
-/// its state are as they were before the call: the buffers are updated only after the loss
-/// and the gradients were found finite, and the update comes last. (The cache and the
+/// A label out of range, a loss, a gradient or a new running statistic that is NaN or
+/// infinite is an error, and then the network's parameters and buffers (batch norm's
+/// running statistics), the optimizer and its state are as they were before the call: the
+/// buffers are updated only after the loss and the gradients were found finite (and put
+/// back if they overflow), and the update comes last. (The cache and the
 /// gradient block are scratch space, and hold the refused batch's values.)
 pub struct Training<N, O, const B: usize, T = f32, S = StepBlocks<N, O, B, T>>
 where
@@ -109,22 +110,20 @@ where
     pub fn new(optimizer: O) -> Self {
         Self::with_blocks(optimizer, StepBlocks::zeroed())
     }
-}
 
-#[cfg(feature = "alloc")]
-impl<N, O, const B: usize, T> Training<N, O, B, T, alloc::boxed::Box<StepBlocks<N, O, B, T>>>
-where
-    N: Network<T>,
-    O: Optimizer<T>,
-    T: Scalar,
-    Const<B>: Batch,
-{
     /// A training run with `optimizer`, its blocks built zeroed directly on the heap: for
-    /// networks or batches too large for the stack.
-    pub fn new_boxed(optimizer: O) -> Self {
-        Self::with_blocks(optimizer, StepBlocks::zeroed_boxed())
+    /// networks or batches too large for the stack. `Training::<Net, _, 256>::new_boxed(…)`
+    /// names the run as `new` does; its type is a [`BoxedTraining`].
+    #[cfg(feature = "alloc")]
+    pub fn new_boxed(optimizer: O) -> BoxedTraining<N, O, B, T> {
+        Training::with_blocks(optimizer, StepBlocks::zeroed_boxed())
     }
 }
+
+/// A [`Training`] whose blocks live on the heap, as [`Training::new_boxed`] builds it.
+#[cfg(feature = "alloc")]
+pub type BoxedTraining<N, O, const B: usize, T = f32> =
+    Training<N, O, B, T, alloc::boxed::Box<StepBlocks<N, O, B, T>>>;
 
 impl<N, O, const B: usize, T, S> Training<N, O, B, T, S>
 where
@@ -210,8 +209,9 @@ where
     ///
     /// # Errors
     /// A label out of range ([`Error::LabelOutOfRange`]), a NaN or infinite loss
-    /// ([`Error::NonFiniteLoss`]) or gradient ([`Error::NonFiniteGradient`]). Then nothing
-    /// of the network, the optimizer or its state has changed.
+    /// ([`Error::NonFiniteLoss`]), gradient ([`Error::NonFiniteGradient`]) or running
+    /// statistic ([`Error::NonFiniteStatistics`]). Then nothing of the network, the
+    /// optimizer or its state has changed.
     pub fn step<R: Rng + ?Sized>(
         &mut self,
         net: &mut N,
@@ -246,10 +246,9 @@ where
             });
         }
         if let Some(&row) = rows.iter().find(|&&r| r >= features.len()) {
-            return Err(Error::LengthMismatch {
-                what: "a batch's row index and the number of rows",
-                left: row,
-                right: features.len(),
+            return Err(Error::RowOutOfRange {
+                row,
+                rows: features.len(),
             });
         }
         let inputs = &mut self.blocks.borrow_mut().inputs;
@@ -310,17 +309,10 @@ where
             loss_fn.row_losses(out, batch_array(targets), row_losses);
         }
         net.backward_layers(x.cast_ref(), cache, grads);
-        let squares: f64 = grads
-            .as_flat()
-            .iter()
-            .map(|g| g.to_f64() * g.to_f64())
-            .sum();
-        if !squares.is_finite() {
-            return Err(Error::NonFiniteGradient {
-                epoch: None,
-                step: None,
-            });
-        }
+        let grad_norm = global_norm(grads.as_flat()).ok_or(Error::NonFiniteGradient {
+            epoch: None,
+            step: None,
+        })?;
         // Validated when the clipping was set, so neither call can fail.
         match self.clip {
             Some(Clip::Norm(max_norm)) => {
@@ -331,18 +323,68 @@ where
             }
             None => {}
         }
-        net.update_buffers(cache);
+        if N::BUFFERED > 0 {
+            // Running statistics can overflow while the loss stays finite (batch norm
+            // cancels the scale of its input): keep the old ones until the new are known
+            // to be finite.
+            let before = crate::flat::flat_clone(net.buffers());
+            net.update_buffers(cache);
+            if net.buffers().as_flat().iter().any(|v| !v.is_finite()) {
+                net.buffers_mut()
+                    .as_flat_mut()
+                    .copy_from_slice(before.as_flat());
+                return Err(Error::NonFiniteStatistics {
+                    epoch: None,
+                    step: None,
+                });
+            }
+        }
         self.optimizer.step(net.params_mut(), grads, state);
         self.steps += 1;
         Ok(StepStats {
             loss,
-            grad_norm: T::from_f64(libm::sqrt(squares)),
+            grad_norm: T::from_f64(grad_norm),
         })
     }
+}
+
+/// The L2 norm of `values`, or `None` when one of them is NaN or infinite. Squares are
+/// summed in `f64`, rescaled by the largest magnitude when they would overflow it.
+fn global_norm<T: Scalar>(values: &[T]) -> Option<f64> {
+    let squares: f64 = values.iter().map(|g| g.to_f64() * g.to_f64()).sum();
+    if squares.is_finite() {
+        return Some(libm::sqrt(squares));
+    }
+    let largest = values.iter().try_fold(0.0f64, |m, g| {
+        let g = g.to_f64().abs();
+        g.is_finite().then_some(m.max(g))
+    })?;
+    let scaled: f64 = values
+        .iter()
+        .map(|g| (g.to_f64() / largest) * (g.to_f64() / largest))
+        .sum();
+    Some(largest * libm::sqrt(scaled))
 }
 
 /// Where a step's input rows are: given by the caller, or gathered into the blocks' batch.
 enum Input<'a, X, const B: usize> {
     Given(&'a [X; B]),
     Gathered,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::global_norm;
+
+    #[test]
+    fn the_norm_survives_squares_that_overflow_and_refuses_non_finite_values() {
+        assert_eq!(global_norm(&[3.0f32, -4.0]), Some(5.0));
+        assert_eq!(global_norm::<f64>(&[]), Some(0.0));
+        // (3e200)² overflows f64; the rescaled sum does not.
+        let norm = global_norm(&[3e200f64, -4e200]).unwrap();
+        assert!((norm / 5e200 - 1.0).abs() < 1e-15, "{norm}");
+        assert_eq!(global_norm(&[1.0f64, f64::NAN]), None);
+        assert_eq!(global_norm(&[f32::INFINITY, 1.0]), None);
+        assert_eq!(global_norm(&[1e300f64, f64::NEG_INFINITY]), None);
+    }
 }
