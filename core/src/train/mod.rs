@@ -8,6 +8,7 @@
 //! [`Trainer`] holds a `Training` and runs it over a data set; without a heap it needs an
 //! order buffer lent by the caller ([`Trainer::fit_in`]).
 
+mod babysit;
 mod early_stopping;
 mod lr_policy;
 mod progress;
@@ -16,6 +17,12 @@ mod samples;
 mod trainer;
 mod training;
 
+#[cfg(feature = "alloc")]
+pub use babysit::{dead_relus, grad_norms, overfit_tiny_subset, update_ratios};
+pub use babysit::{
+    initial_loss, initial_loss_with, overfit_tiny_subset_in, visit_dead_relus, visit_grad_norms,
+    visit_update_ratios, DeadUnits, GradNorm, Health, InitialLoss, Overfit, UpdateRatio,
+};
 pub use early_stopping::{EarlyStopping, Monitor};
 pub use lr_policy::{ConstantLr, LrPolicy, PerEpoch, PerStep};
 pub use sampler::{Sampler, Shuffle};
