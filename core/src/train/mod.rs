@@ -11,6 +11,8 @@
 mod babysit;
 mod early_stopping;
 mod lr_policy;
+#[cfg(feature = "alloc")]
+mod lr_search;
 mod progress;
 mod sampler;
 mod samples;
@@ -25,6 +27,8 @@ pub use babysit::{
 };
 pub use early_stopping::{EarlyStopping, Monitor};
 pub use lr_policy::{ConstantLr, LrPolicy, PerEpoch, PerStep};
+#[cfg(feature = "alloc")]
+pub use lr_search::{LrSearch, LrSearchReport, LrTrial, Stage};
 pub use sampler::{Sampler, Shuffle};
 pub use samples::{Samples, TargetKind};
 #[cfg(feature = "alloc")]
