@@ -256,6 +256,11 @@ where
         self
     }
 
+    /// The number of epochs a run trains at most.
+    pub fn max_epochs(&self) -> usize {
+        self.epochs
+    }
+
     /// The sampler, with whatever it has learned of the rows (a hard-example sampler's
     /// losses).
     pub fn sampler_ref(&self) -> &M {
