@@ -45,6 +45,7 @@ impl<'a, X, Y> Samples<'a, X, Y> {
     }
 
     /// Slices known to be of equal length (a data set's).
+    #[cfg(feature = "alloc")]
     pub(crate) fn of_equal_length(features: &'a [X], targets: &'a [Y]) -> Self {
         debug_assert_eq!(features.len(), targets.len());
         Samples { features, targets }
