@@ -123,6 +123,8 @@ pub mod train {
 
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "alloc")]
+    pub use crate::data::Dataset;
     pub use crate::dim::{Batch, Const};
     pub use crate::dim::{
         U1, U10, U1024, U128, U16, U2, U256, U3, U32, U4, U5, U512, U6, U64, U7, U8, U9,
