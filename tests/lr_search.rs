@@ -1,34 +1,15 @@
 //! The learning-rate search on a small synthetic problem: three Gaussian blobs in 2-D,
 //! classified by a 16-unit ReLU network trained with SGD.
 
-use rand::{rngs::StdRng, RngExt, SeedableRng};
+mod blobs;
+use blobs::blobs;
+
+use rand::{rngs::StdRng, SeedableRng};
 use typenet::prelude::*;
 use typenet::train::{LrSearch, LrSearchReport, LrTrial, Stage};
 
 network! {
     struct Blob { input: 2, hidden: dense(16), relu, dense(3), loss: softmax_cross_entropy }
-}
-
-/// `n` rows of three Gaussian blobs (standard deviation `spread`) centred on the unit
-/// circle at 0°, 120° and 240°; row i is of class i mod 3, so any prefix is balanced.
-fn blobs(n: usize, spread: f64, seed: u64) -> (Vec<[f32; 2]>, Vec<usize>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut gauss = || {
-        // Box–Muller: two uniforms in (0, 1] to one standard normal.
-        let (u, v): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    };
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let class = i % 3;
-        let angle = class as f64 * std::f64::consts::TAU / 3.0;
-        x.push([
-            (angle.cos() + spread * gauss()) as f32,
-            (angle.sin() + spread * gauss()) as f32,
-        ]);
-        y.push(class);
-    }
-    (x, y)
 }
 
 /// The default coarse grid, with 1e3 in front to show a run that diverges.
