@@ -11,6 +11,11 @@
 //!     cargo run --release --example digits [-- --seeds 5 --epochs 30 --optimizer sgd|adam
 //!                                              --data data/digits.csv]
 
+// Public so that `optimizers.rs`, which includes this file, uses this copy of it.
+pub mod common;
+
+use common::flags::Flags;
+use common::Spread;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::Duration;
@@ -28,21 +33,11 @@ network! {
 }
 
 const BATCH: usize = 32;
-const TRAIN_ROWS: usize = 1437;
 const SGD_LEARNING_RATE: f32 = 0.1;
 const ADAM_LEARNING_RATE: f32 = 1e-3;
 
 /// The digits, split and standardized as the recipe says.
-pub fn load(path: &str) -> Result<(Dataset<64>, Dataset<64>), Box<dyn std::error::Error>> {
-    let mut data = Dataset::<64>::load_csv(path)?;
-    data.map_features(|pixel| pixel / 16.0);
-    let (mut train, mut test) = data.split_at(TRAIN_ROWS)?;
-    // Fitted on the training rows only, then applied to both.
-    let standardizer = Standardizer::fit(train.features())?;
-    standardizer.apply(train.features_mut());
-    standardizer.apply(test.features_mut());
-    Ok((train, test))
-}
+pub use common::digits::load;
 
 /// What one training run achieved.
 pub struct Run {
@@ -89,31 +84,11 @@ pub fn train<O: Optimizer<f32>>(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut seeds, mut epochs, mut path) = (5u64, 30usize, String::from("data/digits.csv"));
-    let mut optimizer = String::from("sgd");
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--seeds" => seeds = value.parse().map_err(|e| format!("--seeds {value}: {e}"))?,
-            "--epochs" => {
-                epochs = value
-                    .parse()
-                    .map_err(|e| format!("--epochs {value}: {e}"))?
-            }
-            "--data" => path = value,
-            "--optimizer" if value == "sgd" || value == "adam" => optimizer = value,
-            "--optimizer" => {
-                return Err(format!("--optimizer {value}: the choices are sgd and adam").into())
-            }
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}; the flags are --seeds, --epochs, --optimizer and --data"
-                )
-                .into())
-            }
-        }
-    }
+    let flags = Flags::parse(&["--seeds", "--epochs", "--optimizer", "--data"], &[])?;
+    let seeds: u64 = flags.value("--seeds", 5)?;
+    let epochs: usize = flags.value("--epochs", 30)?;
+    let optimizer = flags.choice("--optimizer", &["sgd", "adam"])?;
+    let path: String = flags.value("--data", String::from("data/digits.csv"))?;
     let (train_set, test_set) = load(&path)?;
     println!(
         "digits: {} training rows, {} test rows; {} parameters ({} bytes), batch {BATCH}, {optimizer}",
@@ -122,8 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Digits::<f32>::PARAMETERS,
         Digits::<f32>::PARAMETER_BYTES,
     );
-    let mut accuracies = Vec::new();
-    for seed in 1..=seeds {
+    let spread = Spread::over_seeds(seeds, |seed| {
         println!("seed {seed}");
         let report = |epoch, loss, accuracy: f64| {
             println!(
@@ -133,7 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let (train_set, test_set) = (&train_set, &test_set);
         // Switching optimizer is this one choice: nothing else in `train` changes.
-        let run = match optimizer.as_str() {
+        let run = match optimizer {
             "adam" => train(
                 train_set,
                 test_set,
@@ -156,17 +130,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             100.0 * run.test_accuracy,
             run.training_time.as_secs_f64() * 1e3
         );
-        accuracies.push(run.test_accuracy);
-    }
-    let mean = accuracies.iter().sum::<f64>() / accuracies.len().max(1) as f64;
-    let (min, max) = accuracies
-        .iter()
-        .fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));
-    println!(
-        "mean test accuracy over {seeds} seeds: {:.1}% (from {:.1}% to {:.1}%)",
-        100.0 * mean,
-        100.0 * min,
-        100.0 * max
-    );
+        Ok(run.test_accuracy)
+    })?;
+    println!("mean test accuracy over {seeds} seeds: {spread}");
     Ok(())
 }

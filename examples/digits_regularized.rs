@@ -41,12 +41,16 @@
 //! than 10⁻⁴, and keeps the network of its best epoch. Each seed's run depends on its seed
 //! alone: its initialization, batch order and dropout masks all come from it.
 
+mod common;
+
+use common::flags::Flags;
+use common::plot::{self, EpochAxes, Losses};
+use common::{Splits, Spread};
 use plotters::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::Path;
 use std::time::Instant;
-use typenet::data::Dataset;
 use typenet::prelude::*;
 use typenet::train::{EpochReport, LrSearch};
 
@@ -64,8 +68,6 @@ network! {
 }
 
 const BATCH: usize = 32;
-/// The plain example's training rows; the rest are its test rows.
-const TRAIN_ROWS: usize = 1437;
 /// The share of the training rows held out for validation.
 const VALIDATION_FRACTION: f64 = 0.2;
 /// Seeds the validation split, the same for every run.
@@ -78,30 +80,13 @@ const MIN_DELTA: f64 = 1e-4;
 /// `examples/digits.rs`'s mean test accuracy over seeds 1–5, measured with this data.
 const PLAIN_MEAN: f64 = 0.911;
 
-/// The training, validation and test rows.
-struct Splits {
-    train: Dataset<64>,
-    validation: Dataset<64>,
-    test: Dataset<64>,
-}
-
 /// The digits, split and standardized as the module's documentation says.
-fn load(path: &str) -> Result<Splits, Box<dyn std::error::Error>> {
-    let mut data = Dataset::<64>::load_csv(path)?;
-    data.map_features(|pixel| pixel / 16.0);
-    let (rest, mut test) = data.split_at(TRAIN_ROWS)?;
+fn load(path: &str) -> Result<Splits<64>, Box<dyn std::error::Error>> {
+    let (rest, test) = common::digits::read(path)?;
     let mut rng = StdRng::seed_from_u64(SPLIT_SEED);
-    let (mut train, mut validation) = rest.split_stratified(1.0 - VALIDATION_FRACTION, &mut rng)?;
-    // Fitted on the rows trained on only, then applied to all three.
-    let standardizer = Standardizer::fit(train.features())?;
-    for part in [&mut train, &mut validation, &mut test] {
-        standardizer.apply(part.features_mut());
-    }
-    Ok(Splits {
-        train,
-        validation,
-        test,
-    })
+    let (train, validation) = rest.split_stratified(1.0 - VALIDATION_FRACTION, &mut rng)?;
+    // Standardized with the statistics of the rows trained on only.
+    Ok(Splits::standardized(train, validation, test)?)
 }
 
 /// Adam at `lr` with the L2 weight decay.
@@ -119,7 +104,7 @@ struct Run {
 /// Trains a fresh network from `seed` at rate `lr` with early stopping, then evaluates the
 /// kept network on the test rows.
 fn train(
-    splits: &Splits,
+    splits: &Splits<64>,
     lr: f32,
     seed: u64,
     epochs: usize,
@@ -162,108 +147,44 @@ fn train(
 }
 
 /// Seed 1's training and validation loss per epoch, with the kept epoch marked.
-fn plot(run: &Run, lr: f32, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-        .map_err(|_| "the embedded DejaVu Sans font did not load")?;
-    let train: Vec<(f64, f64)> = run
-        .history
-        .iter()
-        .map(|e| (e.epoch as f64, f64::from(e.train_loss)))
-        .collect();
-    let validation: Vec<(f64, f64)> = run
-        .history
-        .iter()
-        .filter_map(|e| e.validation.map(|v| (e.epoch as f64, f64::from(v.loss))))
-        .collect();
-    let losses = || train.iter().chain(&validation).map(|&(_, l)| l);
-    let top = losses().fold(0.0f64, f64::max);
-    let bottom = losses().filter(|&l| l > 0.0).fold(f64::INFINITY, f64::min);
+fn draw_losses(run: &Run, lr: f32, path: &Path) -> plot::Drawn {
+    let losses = Losses::of(&run.history);
+    let (bottom, top) = losses.range();
     let (low, high) = (bottom / 1.3, top * 1.3);
-    let last = run.history.len().max(2) as f64;
-
-    let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("Digits, batch norm + dropout 0.5 + L2 + Adam (lr {lr:.2e}), seed 1"),
-            ("sans-serif", 20),
-        )
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(1f64..last, (low..high).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .x_label_formatter(&|epoch| format!("{epoch:.0}"))
-        .y_desc("cross-entropy loss (log scale)")
-        .label_style(("sans-serif", 14))
-        .draw()?;
-    let blue = RGBColor(31, 119, 180);
-    let red = RGBColor(214, 39, 40);
-    chart
-        .draw_series(LineSeries::new(train, blue.stroke_width(2)))?
-        .label("training loss (mean over the epoch, dropout on)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], blue.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(validation, red.stroke_width(2)))?
-        .label("validation loss (after the epoch)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(2)));
-    let kept = run.kept_epoch as f64;
-    let grey = RGBColor(90, 90, 90);
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(kept, low), (kept, high)],
-            6,
-            4,
-            grey.stroke_width(1),
-        ))?
-        .label(format!("kept epoch {}", run.kept_epoch))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+    let root = plot::canvas(path, (800, 500))?;
+    let caption = format!("Digits, batch norm + dropout 0.5 + L2 + Adam (lr {lr:.2e}), seed 1");
+    let axes = EpochAxes {
+        caption: &caption,
+        caption_size: 20,
+        last: run.history.len(),
+        whole_epochs: true,
+        y_desc: "cross-entropy loss (log scale)",
+        y_labels: None,
+    };
+    let mut chart = axes.draw(&root, (low..high).log_scale())?;
+    losses.draw(
+        &mut chart,
+        [
+            "training loss (mean over the epoch, dropout on)",
+            "validation loss (after the epoch)",
+        ],
+    )?;
+    plot::mark_kept_epoch(&mut chart, run.kept_epoch, (low, high))?;
+    plot::legend(&mut chart, SeriesLabelPosition::UpperRight, 15, 0.9)?;
     root.present()?;
     Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut seeds, mut epochs, mut path) = (5u64, 100usize, String::from("data/digits.csv"));
-    let mut draw = true;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--no-plot" {
-            draw = false;
-            continue;
-        }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--seeds" => seeds = value.parse().map_err(|e| format!("--seeds {value}: {e}"))?,
-            "--epochs" => {
-                epochs = value
-                    .parse()
-                    .map_err(|e| format!("--epochs {value}: {e}"))?
-            }
-            "--data" => path = value,
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}; the flags are --seeds, --epochs, --data and --no-plot"
-                )
-                .into())
-            }
-        }
-    }
+    let flags = Flags::parse(&["--seeds", "--epochs", "--data"], &["--no-plot"])?;
+    let seeds: u64 = flags.value("--seeds", 5)?;
+    let epochs: usize = flags.value("--epochs", 100)?;
+    let path: String = flags.value("--data", String::from("data/digits.csv"))?;
+    let draw = !flags.switch("--no-plot");
     let started = Instant::now();
     let splits = load(&path)?;
     println!(
-        "digits: {} training rows, {} validation rows, {} test rows; {} parameters, batch {BATCH}",
-        splits.train.len(),
-        splits.validation.len(),
-        splits.test.len(),
+        "digits: {splits}; {} parameters, batch {BATCH}",
         Regularized::<f32>::PARAMETERS,
     );
 
@@ -289,33 +210,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
 
-    let mut accuracies = Vec::new();
     let mut first = None;
-    for seed in 1..=seeds {
+    let spread = Spread::over_seeds(seeds, |seed| {
         println!("seed {seed}, Adam lr {lr:.3e}, at most {epochs} epochs, patience {PATIENCE}");
         let run = train(&splits, lr, seed, epochs)?;
-        accuracies.push(run.test_accuracy);
-        if first.is_none() {
-            first = Some(run);
-        }
-    }
-    let mean = accuracies.iter().sum::<f64>() / accuracies.len().max(1) as f64;
-    let (min, max) = accuracies
-        .iter()
-        .fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+        let accuracy = run.test_accuracy;
+        first.get_or_insert(run);
+        Ok(accuracy)
+    })?;
     println!(
-        "mean test accuracy over {seeds} seeds: {:.1}% (from {:.1}% to {:.1}%); plain SGD (examples/digits.rs): {:.1}%",
-        100.0 * mean,
-        100.0 * min,
-        100.0 * max,
+        "mean test accuracy over {seeds} seeds: {spread}; plain SGD (examples/digits.rs): {:.1}%",
         100.0 * PLAIN_MEAN,
     );
     if let (true, Some(run)) = (draw, first) {
         let path = Path::new("docs/plots/digits-regularized.png");
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        plot(&run, lr, path)?;
+        draw_losses(&run, lr, path)?;
         println!("wrote {}", path.display());
     }
     println!("{:.1} s in all", started.elapsed().as_secs_f64());

@@ -8,7 +8,10 @@
 //! The plots are drawn by plotters' pure-Rust bitmap backend, with a font embedded from the
 //! `dejavu` crate: no system fonts or libraries are needed.
 
-use plotters::coord::Shift;
+use common::flags::Flags;
+use common::plot::{self, Canvas, Drawn, EpochAxes};
+use common::plot::{BLUE, BROWN, CYAN, GREEN, GREY, ORANGE, PURPLE, RED};
+use common::Spread;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use typenet::data::Dataset;
@@ -20,7 +23,8 @@ use typenet::schedule::{Constant, ExponentialDecay, InverseDecay, StepDecay};
 #[path = "digits.rs"]
 mod digits;
 
-type Plot = Result<(), Box<dyn std::error::Error>>;
+// The shared module comes with `digits.rs`: declaring it here as well would compile it twice.
+use digits::common;
 
 /// One optimizer for the digits network, by name, built fresh for each run.
 struct Contender {
@@ -55,12 +59,12 @@ fn contenders() -> Vec<Contender> {
         },
         Contender {
             name: "momentum 0.9, lr 0.01",
-            colour: RGBColor(31, 119, 180),
+            colour: BLUE,
             train: |tr, te, s, e, l| run(Momentum::new(0.01, 0.9), tr, te, s, e, l),
         },
         Contender {
             name: "Nesterov 0.9, lr 0.01",
-            colour: RGBColor(23, 190, 207),
+            colour: CYAN,
             train: |tr, te, s, e, l| {
                 run(
                     Momentum::new(0.01, 0.9).and_then(Momentum::nesterov),
@@ -74,7 +78,7 @@ fn contenders() -> Vec<Contender> {
         },
         Contender {
             name: "momentum 0.5→0.9 (annealed)",
-            colour: RGBColor(44, 160, 44),
+            colour: GREEN,
             train: |tr, te, s, e, l| {
                 // γ rises from 0.5 to 0.9 over the first 10 epochs (44 steps each).
                 let opt = Momentum::new(0.01, 0.9).and_then(|m| m.annealed(0.5, 440));
@@ -83,29 +87,29 @@ fn contenders() -> Vec<Contender> {
         },
         Contender {
             name: "RMSprop, lr 0.001",
-            colour: RGBColor(148, 103, 189),
+            colour: PURPLE,
             train: |tr, te, s, e, l| run(RmsProp::new(1e-3), tr, te, s, e, l),
         },
         Contender {
             name: "Adagrad, lr 0.01",
-            colour: RGBColor(140, 86, 75),
+            colour: BROWN,
             train: |tr, te, s, e, l| run(Adagrad::new(1e-2), tr, te, s, e, l),
         },
         Contender {
             name: "Adam, lr 0.001",
-            colour: RGBColor(214, 39, 40),
+            colour: RED,
             train: |tr, te, s, e, l| run(Adam::new(1e-3), tr, te, s, e, l),
         },
         Contender {
             name: "AdamW, lr 0.001, λ 0.01",
-            colour: RGBColor(255, 127, 14),
+            colour: ORANGE,
             train: |tr, te, s, e, l| run(AdamW::new(1e-3), tr, te, s, e, l),
         },
     ]
 }
 
 /// Part 1: the digits network with every optimizer.
-fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
+fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Drawn {
     let (train, test) = digits::load("data/digits.csv")?;
     let mut curves = Vec::new();
     println!("digits, 64 → 128 relu → 10, batch 32, {epochs} epochs, seeds 1–{seeds}");
@@ -115,66 +119,47 @@ fn digits_comparison(out: &Path, seeds: u64, epochs: usize) -> Plot {
     );
     for contender in contenders() {
         let mut mean_losses = vec![0.0f64; epochs];
-        let mut accuracies = Vec::new();
-        for seed in 1..=seeds {
+        let spread = Spread::over_seeds(seeds, |seed| {
             let mut losses = Vec::new();
             let run = (contender.train)(&train, &test, seed, epochs, &mut losses);
             for (mean, loss) in mean_losses.iter_mut().zip(&losses) {
                 *mean += f64::from(*loss) / seeds as f64;
             }
-            accuracies.push(run.test_accuracy);
-        }
-        let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
-        let (lo, hi) = accuracies
-            .iter()
-            .fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+            Ok(run.test_accuracy)
+        })?;
         println!(
             "{:<26} {:>14.4} {:>15.1}% {:>6.1}–{:.1}%",
             contender.name,
             mean_losses[epochs - 1],
-            100.0 * mean,
-            100.0 * lo,
-            100.0 * hi
+            100.0 * spread.mean,
+            100.0 * spread.min,
+            100.0 * spread.max
         );
         curves.push((contender, mean_losses));
     }
     let path = out.join("optimizers-digits.png");
-    let root = BitMapBackend::new(&path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let all = || curves.iter().flat_map(|(_, l)| l.iter().copied());
-    let top = all().fold(0.0f64, f64::max);
-    let bottom = all().filter(|&l| l > 0.0).fold(f64::INFINITY, f64::min);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("Digits: mean training loss per epoch (seeds 1–{seeds})"),
-            ("sans-serif", 24),
-        )
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(1f64..epochs as f64, (bottom / 1.5..top * 1.5).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("training loss (log scale)")
-        .label_style(("sans-serif", 14))
-        .draw()?;
+    let root = plot::canvas(&path, (900, 560))?;
+    let (bottom, top) = plot::log_range(curves.iter().flat_map(|(_, l)| l.iter().copied()));
+    let caption = format!("Digits: mean training loss per epoch (seeds 1–{seeds})");
+    let axes = EpochAxes {
+        caption: &caption,
+        caption_size: 24,
+        last: epochs,
+        whole_epochs: false,
+        y_desc: "training loss (log scale)",
+        y_labels: None,
+    };
+    let mut chart = axes.draw(&root, (bottom / 1.5..top * 1.5).log_scale())?;
     for (contender, losses) in &curves {
-        let colour = contender.colour;
         let points = losses.iter().enumerate().map(|(i, &l)| (i as f64 + 1.0, l));
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(contender.name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
-            });
+        plot::line(
+            &mut chart,
+            points,
+            contender.colour.stroke_width(2),
+            contender.name,
+        )?;
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+    plot::legend(&mut chart, SeriesLabelPosition::MiddleRight, 15, 0.9)?;
     root.present()?;
     println!("wrote {}", path.display());
     Ok(())
@@ -342,17 +327,17 @@ fn paths(surface: &Surface) -> Vec<Trace> {
     vec![
         Trace {
             name: "SGD",
-            colour: RGBColor(90, 90, 90),
+            colour: GREY,
             points: path(Sgd::new(sgd_lr), surface),
         },
         Trace {
             name: "momentum 0.9",
-            colour: RGBColor(31, 119, 180),
+            colour: BLUE,
             points: path(Momentum::new(momentum_lr, 0.9), surface),
         },
         Trace {
             name: "Nesterov 0.9",
-            colour: RGBColor(23, 190, 207),
+            colour: CYAN,
             points: path(
                 Momentum::new(momentum_lr, 0.9).and_then(Momentum::nesterov),
                 surface,
@@ -360,12 +345,12 @@ fn paths(surface: &Surface) -> Vec<Trace> {
         },
         Trace {
             name: "RMSprop",
-            colour: RGBColor(148, 103, 189),
+            colour: PURPLE,
             points: path(RmsProp::new(rms_lr), surface),
         },
         Trace {
             name: "Adagrad",
-            colour: RGBColor(140, 86, 75),
+            colour: BROWN,
             points: path(Adagrad::new(adagrad_lr), surface),
         },
         Trace {
@@ -375,18 +360,17 @@ fn paths(surface: &Surface) -> Vec<Trace> {
         },
         Trace {
             name: "Adam",
-            colour: RGBColor(214, 39, 40),
+            colour: RED,
             points: path(Adam::new(adam_lr), surface),
         },
     ]
 }
 
 /// Part 2: paths on the test surfaces, over a shaded map of log f.
-fn surface_plots(out: &Path) -> Plot {
+fn surface_plots(out: &Path) -> Drawn {
     for surface in surfaces() {
         let path = out.join(surface.file);
-        let root = BitMapBackend::new(&path, (820, 720)).into_drawing_area();
-        root.fill(&WHITE)?;
+        let root = plot::canvas(&path, (820, 720))?;
         draw_surface(&root, &surface)?;
         root.present()?;
         println!("wrote {}", path.display());
@@ -394,9 +378,9 @@ fn surface_plots(out: &Path) -> Plot {
     Ok(())
 }
 
-fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface) -> Plot {
+fn draw_surface(root: &Canvas<'_>, surface: &Surface) -> Drawn {
     let mut chart = ChartBuilder::on(root)
-        .caption(surface.name, ("sans-serif", 20))
+        .caption(surface.name, (plot::SANS, 20))
         .margin(15)
         .x_label_area_size(35)
         .y_label_area_size(50)
@@ -404,7 +388,7 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
     chart
         .configure_mesh()
         .disable_mesh()
-        .label_style(("sans-serif", 14))
+        .label_style((plot::SANS, 14))
         .draw()?;
     // The shading: log(1 + f) on a grid, light for low values.
     let cells = 160;
@@ -458,12 +442,7 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
         let inside = points.into_iter().filter(|(x, y)| {
             (surface.x.0..=surface.x.1).contains(x) && (surface.y.0..=surface.y.1).contains(y)
         });
-        chart
-            .draw_series(LineSeries::new(inside, colour.stroke_width(width)))?
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
-            });
+        plot::line(&mut chart, inside, colour.stroke_width(width), name)?;
     }
     let [mx, my] = surface.minimum;
     chart.draw_series(std::iter::once(Cross::new(
@@ -473,13 +452,7 @@ fn draw_surface(root: &DrawingArea<BitMapBackend<'_>, Shift>, surface: &Surface)
     )))?;
     let [sx, sy] = surface.start;
     chart.draw_series(std::iter::once(Circle::new((sx, sy), 6, BLACK.filled())))?;
-    chart
-        .configure_series_labels()
-        .position(surface.legend.clone())
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    plot::legend(&mut chart, surface.legend.clone(), 15, 0.85)?;
     Ok(())
 }
 
@@ -494,7 +467,7 @@ fn rates<S: Schedule<f64>>(mut schedule: S, epochs: usize) -> Vec<f64> {
 }
 
 /// Part 3: every learning-rate schedule over 30 epochs from η0 = 0.1.
-fn schedule_plot(out: &Path) -> Plot {
+fn schedule_plot(out: &Path) -> Drawn {
     let epochs = 30;
     let eta = 0.1;
     // A scripted validation loss: it improves for 8 epochs, then stalls with noise.
@@ -516,47 +489,38 @@ fn schedule_plot(out: &Path) -> Plot {
         plateau_rates.push(plateau.lr());
     }
     let curves: Vec<(&str, RGBColor, Vec<f64>)> = vec![
-        (
-            "constant",
-            RGBColor(90, 90, 90),
-            rates(Constant::new(eta)?, epochs),
-        ),
+        ("constant", GREY, rates(Constant::new(eta)?, epochs)),
         (
             "step ×0.5 every 10",
-            RGBColor(31, 119, 180),
+            BLUE,
             rates(StepDecay::new(eta, 10, 0.5)?, epochs),
         ),
         (
             "inverse η0/(1 + 0.2t)",
-            RGBColor(44, 160, 44),
+            GREEN,
             rates(InverseDecay::new(eta, 0.2)?, epochs),
         ),
         (
             "exponential η0·e^(−0.1t)",
-            RGBColor(214, 39, 40),
+            RED,
             rates(ExponentialDecay::new(eta, 0.1)?, epochs),
         ),
         (
             "warm-up 5, then cosine to 0",
-            RGBColor(148, 103, 189),
+            PURPLE,
             rates(
                 LinearWarmup::new(eta, 0.1, 5)?.then(5, CosineAnnealing::new(eta, 25, 0.0)?),
                 epochs,
             ),
         ),
-        (
-            "on plateau ×0.5, patience 3",
-            RGBColor(255, 127, 14),
-            plateau_rates,
-        ),
+        ("on plateau ×0.5, patience 3", ORANGE, plateau_rates),
     ];
     let path = out.join("optimizers-schedules.png");
-    let root = BitMapBackend::new(&path, (900, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = plot::canvas(&path, (900, 520))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "Learning-rate schedules, η0 = 0.1, stepped per epoch",
-            ("sans-serif", 24),
+            (plot::SANS, 24),
         )
         .margin(15)
         .x_label_area_size(40)
@@ -566,53 +530,24 @@ fn schedule_plot(out: &Path) -> Plot {
         .configure_mesh()
         .x_desc("epoch")
         .y_desc("learning rate")
-        .label_style(("sans-serif", 14))
+        .label_style((plot::SANS, 14))
         .draw()?;
     for (name, colour, rates) in curves {
         let points = rates.into_iter().enumerate().map(|(e, r)| (e as f64, r));
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
-            });
+        plot::line(&mut chart, points, colour.stroke_width(2), name)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+    plot::legend(&mut chart, SeriesLabelPosition::UpperRight, 15, 0.9)?;
     root.present()?;
     println!("wrote {}", path.display());
     Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut out, mut seeds, mut epochs) = (PathBuf::from("docs/plots"), 3u64, 30usize);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--out" => out = PathBuf::from(value),
-            "--seeds" => seeds = value.parse().map_err(|e| format!("--seeds {value}: {e}"))?,
-            "--epochs" => {
-                epochs = value
-                    .parse()
-                    .map_err(|e| format!("--epochs {value}: {e}"))?
-            }
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}; the flags are --out, --seeds and --epochs"
-                )
-                .into())
-            }
-        }
-    }
+    let flags = Flags::parse(&["--out", "--seeds", "--epochs"], &[])?;
+    let out: PathBuf = flags.value("--out", PathBuf::from("docs/plots"))?;
+    let seeds: u64 = flags.value("--seeds", 3)?;
+    let epochs: usize = flags.value("--epochs", 30)?;
     std::fs::create_dir_all(&out)?;
-    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-        .map_err(|_| "the embedded DejaVu Sans font did not load")?;
     digits_comparison(&out, seeds.max(1), epochs.max(1))?;
     surface_plots(&out)?;
     schedule_plot(&out)?;

@@ -22,6 +22,11 @@
 //! validation loss on each of seeds 1–5 (0.0105–0.0121, against 0.0122–0.0173). The run
 //! depends only on `--seed` (initialization and batch order), the data only on its own seed.
 
+mod common;
+
+use common::flags::Flags;
+use common::plot::{self, EpochAxes, Losses, BLUE, GREY, ORANGE};
+use common::Splits;
 use plotters::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -79,28 +84,13 @@ fn make_data(rng: &mut StdRng) -> Result<Dataset<2, f32, [f32; 1]>, typenet::Err
     Dataset::new(features, targets)
 }
 
-/// The training, validation and test rows.
-struct Splits {
-    train: Dataset<2, f32, [f32; 1]>,
-    validation: Dataset<2, f32, [f32; 1]>,
-    test: Dataset<2, f32, [f32; 1]>,
-}
-
 /// The data, split at random and standardized with the training rows' statistics.
-fn load() -> Result<Splits, Box<dyn std::error::Error>> {
+fn load() -> Result<Splits<2, [f32; 1]>, Box<dyn std::error::Error>> {
     let mut rng = StdRng::seed_from_u64(DATA_SEED);
     let data = make_data(&mut rng)?;
-    let (rest, mut test) = data.split_random(ROWS - TEST_ROWS, &mut rng)?;
-    let (mut train, mut validation) = rest.split_random(rest.len() - VALIDATION_ROWS, &mut rng)?;
-    let standardizer = Standardizer::fit(train.features())?;
-    for part in [&mut train, &mut validation, &mut test] {
-        standardizer.apply(part.features_mut());
-    }
-    Ok(Splits {
-        train,
-        validation,
-        test,
-    })
+    let (rest, test) = data.split_random(ROWS - TEST_ROWS, &mut rng)?;
+    let (train, validation) = rest.split_random(rest.len() - VALIDATION_ROWS, &mut rng)?;
+    Ok(Splits::standardized(train, validation, test)?)
 }
 
 /// The mean squared error of predicting `value` for every row of `data`.
@@ -114,36 +104,14 @@ fn constant_mse(data: &Dataset<2, f32, [f32; 1]>, value: f64) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut seed, mut epochs, mut draw) = (1u64, 500usize, true);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--no-plot" {
-            draw = false;
-            continue;
-        }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--seed" => seed = value.parse().map_err(|e| format!("--seed {value}: {e}"))?,
-            "--epochs" => {
-                epochs = value
-                    .parse()
-                    .map_err(|e| format!("--epochs {value}: {e}"))?
-            }
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}; the flags are --seed, --epochs and --no-plot"
-                )
-                .into())
-            }
-        }
-    }
+    let flags = Flags::parse(&["--seed", "--epochs"], &["--no-plot"])?;
+    let seed: u64 = flags.value("--seed", 1)?;
+    let epochs: usize = flags.value("--epochs", 500)?;
+    let draw = !flags.switch("--no-plot");
     let started = Instant::now();
     let splits = load()?;
     println!(
-        "y = sin(x0)·cos(x1) + noise (σ {NOISE}): {} training rows, {} validation rows, {} test rows; {} parameters, batch {BATCH}",
-        splits.train.len(),
-        splits.validation.len(),
-        splits.test.len(),
+        "y = sin(x0)·cos(x1) + noise (σ {NOISE}): {splits}; {} parameters, batch {BATCH}",
         Surface::<f32>::PARAMETERS,
     );
 
@@ -210,10 +178,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(x, [y])| (f64::from(*y), f64::from(net.forward(&[*x])[0][0])))
             .collect();
         let path = Path::new("docs/plots/regression.png");
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        plot(
+        draw_figure(
             &report.history,
             summary.kept_epoch,
             &cuts,
@@ -237,106 +202,64 @@ fn ticks(low: f64, high: f64) -> Vec<f64> {
 }
 
 /// The loss curves (left) and the test rows' predictions against their targets (right).
-fn plot(
+fn draw_figure(
     history: &[EpochReport<f32>],
     kept_epoch: usize,
     cuts: &[usize],
     predictions: &[(f64, f64)],
     test_mse: f32,
     path: &Path,
-) -> Result<(), Box<dyn std::error::Error>> {
-    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-        .map_err(|_| "the embedded DejaVu Sans font did not load")?;
-    let root = BitMapBackend::new(path, (1100, 500)).into_drawing_area();
-    root.fill(&WHITE)?;
+) -> plot::Drawn {
+    let root = plot::canvas(path, (1100, 500))?;
     let (left, right) = root.split_horizontally(600);
 
-    let train: Vec<(f64, f64)> = history
-        .iter()
-        .map(|e| (e.epoch as f64, f64::from(e.train_loss)))
-        .collect();
-    let validation: Vec<(f64, f64)> = history
-        .iter()
-        .filter_map(|e| e.validation.map(|v| (e.epoch as f64, f64::from(v.loss))))
-        .collect();
-    let losses = || train.iter().chain(&validation).map(|&(_, l)| l);
-    let top = losses().fold(0.0f64, f64::max);
-    let bottom = losses().filter(|&l| l > 0.0).fold(f64::INFINITY, f64::min);
+    let losses = Losses::of(history);
+    let (bottom, top) = losses.range();
     // Down to the noise's variance, the floor no model gets under on new rows.
     let floor = NOISE * NOISE;
     let (low, high) = (bottom.min(floor) / 1.3, top * 1.3);
-    let mut chart = ChartBuilder::on(&left)
-        .caption("Mean squared error per epoch", ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(
-            1f64..history.len().max(2) as f64,
-            (low..high).log_scale().with_key_points(ticks(low, high)),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .x_label_formatter(&|epoch| format!("{epoch:.0}"))
-        .y_label_formatter(&|mse| {
-            // Log-scale ticks come as 0.30000000000000004: three decimals, zeros trimmed.
+    let axes = EpochAxes {
+        caption: "Mean squared error per epoch",
+        caption_size: 20,
+        last: history.len(),
+        whole_epochs: true,
+        y_desc: "MSE (log scale)",
+        // Log-scale ticks come as 0.30000000000000004: three decimals, zeros trimmed.
+        y_labels: Some(&|mse| {
             let text = format!("{mse:.3}");
             text.trim_end_matches('0').trim_end_matches('.').to_string()
-        })
-        .y_desc("MSE (log scale)")
-        .label_style(("sans-serif", 14))
-        .draw()?;
-    let blue = RGBColor(31, 119, 180);
-    let red = RGBColor(214, 39, 40);
-    let grey = RGBColor(90, 90, 90);
-    let orange = RGBColor(255, 127, 14);
-    chart
-        .draw_series(LineSeries::new(train, blue.stroke_width(2)))?
-        .label("training (mean over the epoch)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], blue.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(validation, red.stroke_width(2)))?
-        .label("validation (after the epoch)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(2)));
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(1.0, floor), (history.len().max(2) as f64, floor)],
-            6,
-            4,
-            BLACK.stroke_width(1),
-        ))?
-        .label(format!("noise variance {floor:.2}: the floor"))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(1)));
+        }),
+    };
+    let y = (low..high).log_scale().with_key_points(ticks(low, high));
+    let mut chart = axes.draw(&left, y)?;
+    losses.draw(
+        &mut chart,
+        [
+            "training (mean over the epoch)",
+            "validation (after the epoch)",
+        ],
+    )?;
+    plot::dashed(
+        &mut chart,
+        [(1.0, floor), (history.len().max(2) as f64, floor)],
+        BLACK.stroke_width(1),
+        format!("noise variance {floor:.2}: the floor"),
+    )?;
     for (i, &cut) in cuts.iter().enumerate() {
         // A cut after epoch e takes effect from epoch e + 1.
         let at = cut as f64 + 0.5;
         let series = chart.draw_series(LineSeries::new(
             [(at, low), (at, high)],
-            orange.mix(0.6).stroke_width(1),
+            ORANGE.mix(0.6).stroke_width(1),
         ))?;
         if i == 0 {
-            series.label("learning rate halved").legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(1))
-            });
+            series
+                .label("learning rate halved")
+                .legend(plot::swatch(ORANGE.stroke_width(1)));
         }
     }
-    let kept = kept_epoch as f64;
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(kept, low), (kept, high)],
-            6,
-            4,
-            grey.stroke_width(1),
-        ))?
-        .label(format!("kept epoch {kept_epoch}"))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+    plot::mark_kept_epoch(&mut chart, kept_epoch, (low, high))?;
+    plot::legend(&mut chart, SeriesLabelPosition::UpperRight, 14, 0.9)?;
 
     let reach = predictions
         .iter()
@@ -346,7 +269,7 @@ fn plot(
     let mut chart = ChartBuilder::on(&right)
         .caption(
             format!("Test rows: prediction vs target (MSE {test_mse:.4})"),
-            ("sans-serif", 20),
+            (plot::SANS, 20),
         )
         .margin(15)
         .x_label_area_size(40)
@@ -359,30 +282,23 @@ fn plot(
         // Ticks near zero come as -1e-17: print them as 0.0, not -0.0.
         .x_label_formatter(&|v| format!("{:.1}", if v.abs() < 1e-9 { 0.0 } else { *v }))
         .y_label_formatter(&|v| format!("{:.1}", if v.abs() < 1e-9 { 0.0 } else { *v }))
-        .label_style(("sans-serif", 14))
+        .label_style((plot::SANS, 14))
         .draw()?;
-    chart
-        .draw_series(LineSeries::new(
-            [(-reach, -reach), (reach, reach)],
-            grey.stroke_width(1),
-        ))?
-        .label("prediction = target")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(1)));
+    plot::line(
+        &mut chart,
+        [(-reach, -reach), (reach, reach)],
+        GREY.stroke_width(1),
+        "prediction = target",
+    )?;
     chart
         .draw_series(
             predictions
                 .iter()
-                .map(|&point| Circle::new(point, 3, blue.mix(0.7).filled())),
+                .map(|&point| Circle::new(point, 3, BLUE.mix(0.7).filled())),
         )?
         .label("a test row")
-        .legend(move |(x, y)| Circle::new((x + 12, y), 3, blue.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+        .legend(|(x, y)| Circle::new((x + 12, y), 3, BLUE.filled()));
+    plot::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14, 0.9)?;
     root.present()?;
     Ok(())
 }
