@@ -8,6 +8,8 @@
 use proc_macro::TokenStream;
 
 mod check;
+#[cfg(test)]
+mod every_token;
 mod expand;
 mod parse;
 mod registry;
