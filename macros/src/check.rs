@@ -62,7 +62,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     generics_are_widths(net, &mut errors);
     no_where_clause(net, &mut errors);
     if body_is_empty(net, &mut errors) {
-        return Err(errors.finish().unwrap_err());
+        errors.finish()?;
     }
     let params = width_params(net);
     let input = input_comes_first(net, &params, &mut errors);
@@ -214,9 +214,17 @@ pub fn width_params(net: &Network) -> Vec<Ident> {
         .collect()
 }
 
-/// A width written as a type that is one of the width parameters becomes [`Width::Param`].
+/// A width written as a type that is one of the width parameters becomes [`Width::Param`],
+/// also when it comes through a `macro_rules!` fragment such as `$h:ty`.
 fn resolve(width: Width, params: &[Ident]) -> Width {
-    if let Width::Type(Type::Path(path)) = &width {
+    let Width::Type(ty) = &width else {
+        return width;
+    };
+    let mut ty = ty;
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    if let Type::Path(path) = ty {
         if let Some(ident) = path.path.get_ident() {
             if path.qself.is_none() && params.contains(ident) {
                 return Width::Param(ident.clone());
@@ -647,6 +655,8 @@ fn literal_number(value: &Expr) -> Option<f64> {
             ..
         }) => literal_number(expr).map(|v| -v),
         Expr::Paren(p) => literal_number(&p.expr),
+        // A value passed through a `macro_rules!` fragment such as `$p:expr`.
+        Expr::Group(g) => literal_number(&g.expr),
         _ => None,
     }
 }
@@ -1197,6 +1207,30 @@ mod tests {
         assert_eq!(
             e,
             ["layer names starting with `__` are reserved for generated code"]
+        );
+    }
+
+    #[test]
+    fn values_from_macro_rules_fragments_are_read_through_their_groups() {
+        // `macro_rules!` passes `$h:ty` and `$p:expr` as invisible groups.
+        let group = |tokens| proc_macro2::Group::new(proc_macro2::Delimiter::None, tokens);
+        let description = |p: proc_macro2::TokenStream| {
+            let (h, p) = (group(quote::quote!(H)), group(p));
+            quote::quote!(struct N<H> { input: 4, dense(#h), dropout(#p), loss: mean_squared_error })
+        };
+        let net = crate::parse::network(description(quote::quote!(0.5))).expect("parses");
+        let plan = network(&net).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(plan.layers[0].output, Width::Param(_)));
+        let net = crate::parse::network(description(quote::quote!(1.5))).expect("parses");
+        let e: Vec<_> = network(&net)
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            e,
+            ["`p` of `dropout` must be a number in [0, 1), but it is 1.5"]
         );
     }
 }
