@@ -439,12 +439,21 @@ fn layer_args(
     let mut ok = label_is_free(layer, errors);
     let mut positional = (0..kind.options.len()).filter(|&i| kind.options[i].positional);
     for arg in layer.args.iter().flat_map(|(_, list)| list) {
+        // The first value of a layer that sets its width is the width.
+        let width_next = kind.width == WidthRule::InOut && args.output.is_none();
         let read = match arg {
             Arg::Option { key, value, .. } => named_option(key, value, kind, &mut args, errors),
-            _ if kind.width == WidthRule::InOut && args.output.is_none() => {
-                widths(arg, params, &mut args, errors)
+            Arg::Arrow { input, output, .. } if width_next => {
+                widths(Some(input), output, params, &mut args, errors)
             }
+            Arg::Value(output) if width_next => widths(None, output, params, &mut args, errors),
             Arg::Value(value) => match positional.next() {
+                // `dropout(p = 0.5, 0.3)`: the value would replace the one given by name.
+                Some(i) if args.options[i].is_some() => {
+                    let message = format!("option `{}` is given twice", kind.options[i].name);
+                    errors.push(Error::new_spanned(value, message));
+                    false
+                }
                 Some(i) => set_option(
                     &mut args.options[i],
                     &kind.options[i],
@@ -484,18 +493,21 @@ fn label_is_free(layer: &Layer, errors: &mut Errors) -> bool {
 }
 
 /// `dense(out)` or `dense(in -> out)`: the widths of a layer that sets its own.
-fn widths(arg: &Arg, params: &[Ident], args: &mut Args, errors: &mut Errors) -> bool {
-    let (input, output) = match arg {
-        Arg::Arrow { input, output, .. } => (Some(input), output),
-        Arg::Value(output) => (None, output),
-        Arg::Option { .. } => return false,
-    };
-    let declared = input.map(|value| width(value, params, errors));
-    let output = width(output, params, errors);
-    let ok = output.is_some() && declared.as_ref().is_none_or(Option::is_some);
-    args.declared_input = declared.flatten();
-    args.output = output;
-    ok
+fn widths(
+    input: Option<&Value>,
+    output: &Value,
+    params: &[Ident],
+    args: &mut Args,
+    errors: &mut Errors,
+) -> bool {
+    if let Some(input) = input {
+        let Some(declared) = width(input, params, errors) else {
+            return false;
+        };
+        args.declared_input = Some(declared);
+    }
+    args.output = width(output, params, errors);
+    args.output.is_some()
 }
 
 /// The error for an argument past those the layer takes.
@@ -1017,6 +1029,11 @@ mod tests {
             "struct N { input: 4, batch_norm(eps), dense(2), loss: mean_squared_error }",
             "`batch_norm` takes no more values here; its options are `eps`, `momentum`",
             "eps",
+        );
+        one_error(
+            "struct N { input: 4, dropout(p = 0.5, 0.3), loss: mean_squared_error }",
+            "option `p` is given twice",
+            "0.3",
         );
         one_error(
             "struct N { input: 4, dense(8, 4), loss: mean_squared_error }",

@@ -1,11 +1,13 @@
 //! "Every token is either understood or reported", as a property of the parse and check
-//! phases: thousands of descriptions, each a few valid seeds with one mutation (tokens
+//! phases: 4,000 descriptions, each one of a few valid seeds with one mutation (tokens
 //! deleted, duplicated or swapped; numbers, widths and names replaced by what is no number,
-//! width or name; attributes, generics, `where` clauses and deep nesting inserted), must each
-//! give either a plan with exactly the layers written, or an error inside the entry that
-//! was mutated. No rustc is involved: spans are compared as byte ranges of the mutated text
+//! width or name; attributes, generics, `where` clauses, extra arguments and deep nesting
+//! inserted), must each give either a plan with exactly the layers and arguments written, or
+//! an error inside the entry that was mutated, and a change in one place exactly one error.
+//! No rustc is involved: spans are compared as byte ranges of the mutated text
 //! (proc-macro2's `span-locations`, enabled for tests only).
 
+use crate::registry::WidthRule;
 use crate::{check, expand, parse};
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::ops::Range;
@@ -167,6 +169,16 @@ const INSERTS: &[&str] = &[
     "dropout(impl Sized)",
     "dense(1.5)",
 ];
+/// Arguments added at the end of a layer's list.
+const EXTRA_ARGUMENTS: &[&str] = &[
+    ", 0.5",
+    ", 8",
+    ", 8 -> 8",
+    ", p = 0.5",
+    ", init = he",
+    ", eps = 1e-3",
+    ", momentum = 0.5",
+];
 
 /// A description with one mutation, and the indices of the atoms it touched (for a
 /// deletion, the atoms on either side of the gap).
@@ -200,7 +212,7 @@ fn mutate(seed: &[Atom], rng: &mut Rng) -> Mutant {
         atoms.splice(i..=i, new);
         (i..i + n).collect()
     };
-    let kind = rng.below(9);
+    let kind = rng.below(10);
     let touched: Vec<usize> = match kind {
         0 => {
             let i = rng.pick(&leaves);
@@ -244,6 +256,20 @@ fn mutate(seed: &[Atom], rng: &mut Rng) -> Mutant {
         7 => {
             let at = rng.below(atoms.len());
             let new = self::atoms(rng.pick(INSERTS)).expect("inserts lex");
+            let n = new.len();
+            atoms.splice(at..at, new);
+            (at..at + n).collect()
+        }
+        8 => {
+            // An extra argument, before the `)` of a layer's list.
+            let body = entries(&atoms).map_or(0, |(_, open, _)| open);
+            let closes: Vec<usize> = (body..atoms.len())
+                .filter(|&i| atoms[i] == Atom::Close(')'))
+                .collect();
+            let Some(&at) = closes.get(rng.below(closes.len().max(1))) else {
+                return mutate(seed, rng);
+            };
+            let new = self::atoms(rng.pick(EXTRA_ARGUMENTS)).expect("arguments lex");
             let n = new.len();
             atoms.splice(at..at, new);
             (at..at + n).collect()
@@ -298,8 +324,15 @@ fn entries(atoms: &[Atom]) -> Option<(Vec<Range<usize>>, usize, usize)> {
         }
         top && *a == Atom::Open('{')
     })?;
+    let (parts, close) = split(atoms, open);
+    Some((parts, open, close))
+}
+
+/// The comma-separated parts of the group opened at `open` (commas inside `<…>` do not
+/// count), each with its separators, and where the group closes.
+fn split(atoms: &[Atom], open: usize) -> (Vec<Range<usize>>, usize) {
     let close = matching_close(atoms, open);
-    let (mut out, mut start, mut depth, mut angles) = (Vec::new(), open, 0usize, 0usize);
+    let (mut parts, mut start, mut depth, mut angles) = (Vec::new(), open, 0usize, 0usize);
     for i in open + 1..close {
         match &atoms[i] {
             Atom::Open(_) => depth += 1,
@@ -311,7 +344,7 @@ fn entries(atoms: &[Atom]) -> Option<(Vec<Range<usize>>, usize, usize)> {
                     angles = angles.saturating_sub(1);
                 }
                 "," if angles == 0 => {
-                    out.push(start..i + 1);
+                    parts.push(start..i + 1);
                     start = i;
                 }
                 _ => {}
@@ -319,51 +352,66 @@ fn entries(atoms: &[Atom]) -> Option<(Vec<Range<usize>>, usize, usize)> {
             Atom::Leaf { .. } => {}
         }
     }
-    out.push(start..close + 1);
-    Some((out, open, close))
+    parts.push(start..close + 1);
+    (parts, close)
 }
 
-/// What the description says, read without the macro: its layers (each the kind's name,
-/// and the label if any), by counting the body's entries other than `input:` and `loss:`.
-fn layers_written(atoms: &[Atom]) -> Vec<String> {
+/// What the description says, read without the macro: its layers, each the kind's name and
+/// how many arguments it has, from the body's entries other than `input:` and `loss:`.
+fn layers_written(atoms: &[Atom]) -> Vec<(String, usize)> {
     let Some((entries, ..)) = entries(atoms) else {
         return Vec::new();
     };
-    let key = |e: &[Atom], k: &str| e.len() > 1 && e[0].is(k) && e[1].is(":");
-    entries
-        .iter()
-        .map(|r| &atoms[r.start + 1..r.end - 1])
-        .filter(|e| !e.is_empty() && !key(e, "input") && !key(e, "loss"))
-        .map(|e| {
-            if e.len() > 2 && e[1].is(":") && !matches!(&e[1], Atom::Leaf { joint: true, .. }) {
-                e[2].text().to_string()
-            } else {
-                e[0].text().to_string()
+    let colon = |a: &Atom| a.is(":") && !matches!(a, Atom::Leaf { joint: true, .. });
+    let key = |e: &[Atom], k: &str| e.len() > 1 && e[0].is(k) && colon(&e[1]);
+    let mut layers = Vec::new();
+    for entry in entries {
+        let e = &atoms[entry.start + 1..entry.end - 1];
+        if e.is_empty() || key(e, "input") || key(e, "loss") {
+            continue;
+        }
+        let kind = if e.len() > 2 && colon(&e[1]) { 2 } else { 0 };
+        let args = match e.get(kind + 1) {
+            Some(Atom::Open('(')) => {
+                let (parts, _) = split(atoms, entry.start + 1 + kind + 1);
+                // Written between the separators: a trailing comma leaves an empty part.
+                parts.iter().filter(|p| p.len() > 2).count()
             }
-        })
-        .collect()
+            _ => 0,
+        };
+        layers.push((e[kind].text().to_string(), args));
+    }
+    layers
 }
 
 /// The byte ranges an error may point at: each entry the mutation touched (with the
 /// separators on both sides, so that a touched separator gives both of its entries), the
-/// header before the body, or what follows the body.
+/// header before the body, or what follows the body. A clash of names has two ends: an
+/// entry labelled like a touched one counts too, since the clash is reported at the later.
 fn regions(atoms: &[Atom], touched: &[usize], at: &[Range<usize>]) -> Vec<Range<usize>> {
     let whole = 0..at.last().map_or(0, |r| r.end);
     let Some((entries, open, close)) = entries(atoms) else {
         return vec![whole];
     };
-    let bytes = |r: Range<usize>| at[r.start].start..at[r.end - 1].end;
+    let label = |e: &Range<usize>| match &atoms[e.start + 1..e.end - 1] {
+        [name, colon, ..] if colon.is(":") => Some(name.text()),
+        _ => None,
+    };
+    let bytes = |r: &Range<usize>| at[r.start].start..at[r.end - 1].end;
     let mut out = Vec::new();
     for &t in touched {
         if t <= open {
-            out.push(bytes(0..open + 1));
+            out.push(bytes(&(0..open + 1)));
         }
         if t >= close {
-            out.push(bytes(close..atoms.len()));
+            out.push(bytes(&(close..atoms.len())));
         }
         // A separator belongs to the entries on both of its sides.
-        let around = entries.iter().filter(|e| e.contains(&t));
-        out.extend(around.map(|e| bytes(e.clone())));
+        for entry in entries.iter().filter(|e| e.contains(&t)) {
+            out.push(bytes(entry));
+            let same = |e: &&Range<usize>| label(e).is_some() && label(e) == label(entry);
+            out.extend(entries.iter().filter(same).map(bytes));
+        }
     }
     out
 }
@@ -382,8 +430,17 @@ fn judge(mutant: &Mutant) -> Option<Outcome> {
     let tokens = TokenStream::from_str(&source).ok()?;
     let result = parse::network(tokens).and_then(|net| match check::network(&net) {
         Ok(plan) => {
+            // Each layer written, and each of its arguments: a width, or an option's value.
             let written = layers_written(&mutant.atoms);
-            let planned: Vec<String> = plan.layers.iter().map(|l| l.kind.name.into()).collect();
+            let planned: Vec<(String, usize)> = plan
+                .layers
+                .iter()
+                .map(|l| {
+                    let width = usize::from(l.kind.width == WidthRule::InOut);
+                    let options = l.options.iter().filter(|o| o.is_some()).count();
+                    (l.kind.name.into(), width + options)
+                })
+                .collect();
             assert_eq!(
                 planned, written,
                 "the plan's layers differ from those written in\n{source}"
@@ -429,8 +486,9 @@ fn judge(mutant: &Mutant) -> Option<Outcome> {
 fn seeds() -> Vec<String> {
     let mut deep = String::from("struct Deep { input: 32,");
     for i in 0..11 {
+        let p = if i % 2 == 0 { "" } else { "p = " };
         deep.push_str(&format!(
-            " block{i}: dense(64), relu, dropout({}), batch_norm(momentum = 0.2),",
+            " block{i}: dense(64), relu, dropout({p}{}), batch_norm(momentum = 0.2),",
             (i % 9) as f64 / 10.0
         ));
     }
