@@ -4,7 +4,8 @@
 //! ([`Value`]), and `check` reports what it cannot read as what the layer needs.
 //!
 //! ```text
-//! Network  := Attribute* Visibility "struct" Ident Generics? WhereClause? "{" Item ("," Item)* ","? "}"
+//! Network  := Header "{" Item ("," Item)* ","? "}"                 // the body is the last token tree
+//! Header   := Attribute* Visibility "struct" Ident Generics? WhereClause?
 //! Item     := "input" ":" Value
 //!           | "loss" ":" Ident
 //!           | (Ident ":")? Ident ("(" Arg ("," Arg)* ","? ")")?     // a layer, e.g. `hidden: dense(128)`, `relu`
