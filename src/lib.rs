@@ -9,8 +9,9 @@ pub use typenet_core::*;
 ///
 /// ```text
 /// network! {
-///     /// Doc comments and attributes go to the network struct.
-///     pub struct Name<H> {                     // optional type parameters stand for widths
+///     /// Doc comments and lint attributes (`allow`, `warn`, `deny`, `forbid`, `expect`),
+///     /// also inside `cfg_attr`, go to the network struct; other attributes are refused.
+///     pub struct Name<H> {                     // optional type parameters stand for widths; no `where`
 ///         input: 64,                           // first: the width of one input row
 ///         hidden: dense(128), relu,            // `name: kind(arguments)`; names are optional
 ///         dropout(0.5),                        // unnamed layers are `dropout1`, `dense2`, …
@@ -30,8 +31,11 @@ pub use typenet_core::*;
 /// | `batch_norm` | `eps = 1e-5`, `momentum = 0.1` | `nn.BatchNorm1d`: batch statistics in training, running ones in evaluation |
 ///
 /// A dense layer's initializer follows from the first activation after it (He for `relu`,
-/// Xavier for `tanh`, Xavier×4 for `sigmoid`, LeCun when none). A literal width becomes a
-/// typenum number; rows at the boundary are native arrays such as `[T; 64]`.
+/// Xavier for `tanh`, Xavier×4 for `sigmoid`, LeCun when none). A literal width, a whole
+/// number from 1 to 4294967295 (2³² − 1), becomes a typenum number; a width may also be a
+/// width parameter or a typenum type (`U128`, not `U0`). Rows at the boundary are native
+/// arrays such as `[T; 64]`. A layer label may be a raw identifier: `r#type: dense(8)` names
+/// its tensors `type.weight` and `type.bias`, as PyTorch does.
 ///
 /// It generates, for `Name`:
 /// - `Name<H, T = f32>`: the network, holding `params: NameParams<H, T>` (one field per layer

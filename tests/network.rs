@@ -284,6 +284,26 @@ fn predictions_refuse_outputs_that_are_not_finite() {
     }
 }
 
+network! {
+    /// Layers named by raw identifiers, like a PyTorch model's `type` submodule.
+    struct Keywords { input: 3, r#type: dense(2), r#loop: relu, loss: mean_squared_error }
+}
+
+#[test]
+fn raw_identifier_labels_are_named_without_their_prefix() {
+    let mut net = Keywords::<f32>::zeroed();
+    net.params.r#type.weight = Matrix::from_fn(|o, i| (o * 3 + i) as f32);
+    let weight: &[f32] = &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+    assert_eq!(net.tensor("type.weight"), Some(weight));
+    let mut names = Vec::new();
+    KeywordsParams::<f32>::visit_tensors(&mut |t| names.push(format!("{}.{}", t.layer, t.name)));
+    assert_eq!(names, ["type.weight", "type.bias"]);
+    assert_eq!(
+        format!("{net:?}"),
+        "Keywords { type: dense 3 → 2, loop: relu }"
+    );
+}
+
 #[test]
 fn debug_shows_the_layers() {
     let net = Digits::<f32>::zeroed();

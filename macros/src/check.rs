@@ -1,11 +1,15 @@
 //! Rules across the layers of a parsed network. Each rule is a function; every broken rule
-//! adds an error, so one build reports all of them. A network that passes becomes a
-//! [`Plan`], which `expand` turns into code without further checks.
+//! adds an error, so one build reports all of them, and one mistake adds one error: a rule
+//! that follows from a broken one stays quiet. A network that passes becomes a [`Plan`],
+//! which `expand` turns into code without further checks.
 
-use crate::parse::{Arg, Item, Layer, Network, Width};
+use crate::parse::{Arg, Item, Layer, Network, Value, Width};
 use crate::registry::{self, LayerKind, LossKind, OptionKind, WidthRule};
 use proc_macro2::Span;
-use syn::{Error, Expr, GenericParam, Ident, Lit};
+use syn::ext::IdentExt;
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::{Error, Expr, GenericParam, Ident, Lit, Meta, Token, Type};
 
 /// A checked network: every layer with its resolved widths and options.
 pub struct Plan<'a> {
@@ -40,23 +44,31 @@ pub enum OptionValue {
     /// An initializer, by its `Init` variant name.
     Init(&'static str),
     /// Any other value: an expression.
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
+
+/// The largest width written as a number. The typenum number it becomes stays within what
+/// rustc evaluates (2⁶³ overflows its recursion limit), and the weights between two such
+/// widths still count fewer than 2⁶⁴.
+pub const MAX_WIDTH: u64 = u32::MAX as u64;
+
+/// The lint attributes the struct carries, besides doc comments.
+const LINTS: [&str; 5] = ["allow", "warn", "deny", "forbid", "expect"];
 
 /// Checks `net`, returning its plan or every error found.
 pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     let mut errors = Errors::default();
-    no_derives(net, &mut errors);
+    attributes_are_carried(net, &mut errors);
     generics_are_widths(net, &mut errors);
-    let input = input_comes_first(net, &mut errors);
-    let loss = loss_comes_last(net, &mut errors);
-    let layers = layers_chain(net, input.as_ref(), &mut errors);
-    if layers.is_empty() && !net.items.iter().any(|i| matches!(i, Item::Layer(_))) {
-        errors.push(Error::new(
-            net.close,
-            "a network needs at least one layer, e.g. `dense(10),`",
-        ));
+    no_where_clause(net, &mut errors);
+    if body_is_empty(net, &mut errors) {
+        errors.finish()?;
     }
+    let params = width_params(net);
+    let input = input_comes_first(net, &params, &mut errors);
+    let loss = loss_comes_last(net, &mut errors);
+    let layers = layers_chain(net, input.as_ref(), &params, &mut errors);
+    at_least_one_layer(net, &mut errors);
     names_are_unique(&layers, &mut errors);
     errors.finish()?;
     match (input, loss) {
@@ -67,7 +79,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
             loss,
         }),
         // Both cases pushed an error above, so `finish` has returned.
-        _ => Err(Error::new(net.close, "incomplete network")),
+        _ => Err(Error::new(net.brace.span.close(), "incomplete network")),
     }
 }
 
@@ -86,15 +98,58 @@ impl Errors {
     }
 }
 
-// Rule: no `#[derive]`: the macro implements `Clone` and `Debug` itself, and the other
-// derivable traits make no sense for a block of parameters.
-fn no_derives(net: &Network, errors: &mut Errors) {
-    for attr in net.attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        errors.push(Error::new_spanned(
-            attr,
-            "`network!` implements `Clone` and `Debug` itself; remove this `#[derive]`",
-        ));
+/// An identifier as the user means it: `type` for `r#type`.
+pub fn name(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+// Rule: the struct carries only attributes that mean the same on it as on a struct written
+// by hand: doc comments and lint levels. `derive` is refused with its own message (the
+// macro implements `Clone` and `Debug`), however it is written; `cfg_attr` is looked into.
+// `#[repr]` would break the layout the expansion relies on, `#[cfg]` would remove the struct
+// but not its impls, and other attributes do not apply to a struct.
+fn attributes_are_carried(net: &Network, errors: &mut Errors) {
+    for attr in &net.attrs {
+        attribute_is_carried(&attr.meta, attr, errors);
     }
+}
+
+fn attribute_is_carried(meta: &Meta, at: &dyn quote::ToTokens, errors: &mut Errors) {
+    let path = meta.path();
+    if path.is_ident("doc") || LINTS.iter().any(|lint| path.is_ident(lint)) {
+        return;
+    }
+    if path.is_ident("cfg_attr") {
+        match cfg_attr_contents(meta) {
+            Ok(inner) => inner
+                .iter()
+                .for_each(|meta| attribute_is_carried(meta, meta, errors)),
+            Err(e) => errors.push(e),
+        }
+        return;
+    }
+    let message = if path.segments.last().is_some_and(|s| s.ident == "derive") {
+        "`network!` implements `Clone` and `Debug` itself; remove this `#[derive]`".to_string()
+    } else if path.is_ident("cfg") {
+        "`#[cfg]` here would remove the struct but not what `network!` generates for it; put it on the `network!` invocation".to_string()
+    } else {
+        let lints: Vec<_> = LINTS.iter().map(|l| format!("`{l}`")).collect();
+        format!(
+            "`network!` carries only doc comments and the lint attributes {} to the struct",
+            lints.join(", ")
+        )
+    };
+    errors.push(Error::new_spanned(at, message));
+}
+
+/// The attributes inside `cfg_attr(condition, attributes…)`.
+fn cfg_attr_contents(meta: &Meta) -> syn::Result<Vec<Meta>> {
+    meta.require_list()?.parse_args_with(|input: ParseStream| {
+        input.parse::<Meta>()?;
+        input.parse::<Token![,]>()?;
+        let attrs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+        Ok(attrs.into_iter().collect())
+    })
 }
 
 // Rule: generic parameters stand for widths: written `H` (or `const H: usize`), with no
@@ -122,6 +177,30 @@ fn generics_are_widths(net: &Network, errors: &mut Errors) {
     }
 }
 
+// Rule: no `where` clause. The parameters are widths, which become `const H: usize` with
+// the bounds the expansion needs; a clause would have nothing of the user's to constrain,
+// and the expansion could not carry it to every item without changing what it means.
+fn no_where_clause(net: &Network, errors: &mut Errors) {
+    if let Some(clause) = &net.generics.where_clause {
+        errors.push(Error::new_spanned(
+            clause,
+            "`network!` takes no `where` clause: its parameters are widths, which need no bounds",
+        ));
+    }
+}
+
+// Rule: the body is not empty; one error where an input, a layer and a loss are missing.
+fn body_is_empty(net: &Network, errors: &mut Errors) -> bool {
+    if !net.items.is_empty() {
+        return false;
+    }
+    errors.push(Error::new(
+        net.brace.span.join(),
+        "a network needs an input, layers and a loss, e.g. `{ input: 4, dense(2), loss: mean_squared_error }`",
+    ));
+    true
+}
+
 /// The names of the network's width parameters.
 pub fn width_params(net: &Network) -> Vec<Ident> {
     net.generics
@@ -135,35 +214,45 @@ pub fn width_params(net: &Network) -> Vec<Ident> {
         .collect()
 }
 
-/// A width written as a type that is one of the width parameters becomes [`Width::Param`].
-fn resolve(width: &Width, params: &[Ident]) -> Width {
-    if let Width::Type(syn::Type::Path(path)) = width {
+/// A width written as a type that is one of the width parameters becomes [`Width::Param`],
+/// also when it comes through a `macro_rules!` fragment such as `$h:ty`.
+fn resolve(width: Width, params: &[Ident]) -> Width {
+    let Width::Type(ty) = &width else {
+        return width;
+    };
+    let mut ty = ty;
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    if let Type::Path(path) = ty {
         if let Some(ident) = path.path.get_ident() {
             if path.qself.is_none() && params.contains(ident) {
                 return Width::Param(ident.clone());
             }
         }
     }
-    width.clone()
+    width
 }
 
 // Rule: the first entry, and only the first, is `input: WIDTH`.
-fn input_comes_first(net: &Network, errors: &mut Errors) -> Option<Width> {
+fn input_comes_first(net: &Network, params: &[Ident], errors: &mut Errors) -> Option<Width> {
     let mut found = None;
+    let mut written = false;
     for (i, item) in net.items.iter().enumerate() {
-        if let Item::Input { key, width } = item {
-            if i != 0 {
+        if let Item::Input { key, width: value } = item {
+            if i == 0 {
+                found = width(value, params, errors);
+            } else {
                 errors.push(Error::new_spanned(
                     key,
                     "`input` must be the first entry, and only one",
                 ));
-            } else if width_is_positive(width, errors) {
-                found = Some(resolve(width, &width_params(net)));
             }
+            written = true;
         }
     }
-    if !matches!(net.items.first(), Some(Item::Input { .. })) {
-        let span = net.items.first().map_or(net.close, item_span);
+    if !written {
+        let span = net.items.first().map_or(net.brace.span.close(), item_span);
         errors.push(Error::new(
             span,
             "a network starts with its input width, e.g. `input: 64,`",
@@ -175,60 +264,112 @@ fn input_comes_first(net: &Network, errors: &mut Errors) -> Option<Width> {
 // Rule: the last entry, and only the last, is `loss: NAME` with a known loss.
 fn loss_comes_last(net: &Network, errors: &mut Errors) -> Option<&'static LossKind> {
     let mut found = None;
+    let mut written = false;
     let last = net.items.len().saturating_sub(1);
     for (i, item) in net.items.iter().enumerate() {
-        if let Item::Loss { key, name } = item {
-            if i != last {
-                errors.push(Error::new_spanned(
-                    key,
-                    "`loss` must be the last entry, and only one",
-                ));
-                continue;
+        match item {
+            Item::Loss { key, name: loss } => {
+                written = true;
+                if i != last {
+                    errors.push(Error::new_spanned(
+                        key,
+                        "`loss` must be the last entry, and only one",
+                    ));
+                    continue;
+                }
+                let written_name = name(loss);
+                found = registry::loss(&written_name);
+                if found.is_none() {
+                    let known = registry::loss_names();
+                    errors.push(unknown(loss, "loss", &written_name, &known));
+                }
             }
-            found = registry::loss(&name.to_string());
-            if found.is_none() {
-                let known = registry::loss_names();
-                errors.push(unknown(name, "loss", &name.to_string(), &known));
-            }
+            // Reported by `layers_chain`, as the loss it was meant to be.
+            Item::Layer(layer) if loss_written_as_layer(layer) => written = true,
+            _ => {}
         }
     }
-    if !matches!(net.items.last(), Some(Item::Loss { .. })) {
+    if !written {
         errors.push(Error::new(
-            net.close,
+            net.brace.span.close(),
             "the network has no loss: end it with `loss: softmax_cross_entropy` or `loss: mean_squared_error`",
         ));
     }
     found
 }
 
+/// Whether a layer that is no layer is the loss, misspelled: `los: mean_squared_error`,
+/// `cost: mean_squared_error` or a bare `mean_squared_error`.
+fn loss_written_as_layer(layer: &Layer) -> bool {
+    let kind = name(&layer.kind);
+    registry::layer(&kind).is_none()
+        && (registry::loss(&kind).is_some()
+            || layer
+                .label
+                .as_ref()
+                .is_some_and(|(label, _)| edit_distance(&name(label), "loss") <= 2))
+}
+
+/// The error for [`loss_written_as_layer`], at the key the user must fix.
+fn loss_key_error(layer: &Layer) -> Error {
+    let kind = name(&layer.kind);
+    match &layer.label {
+        Some((label, _)) if edit_distance(&name(label), "loss") <= 2 => Error::new_spanned(
+            label,
+            format!("unknown key `{}`; did you mean `loss`?", name(label)),
+        ),
+        Some((label, _)) => {
+            Error::new_spanned(label, format!("`{kind}` is a loss: write `loss: {kind}`"))
+        }
+        None => Error::new_spanned(
+            &layer.kind,
+            format!("`{kind}` is a loss: write `loss: {kind}`"),
+        ),
+    }
+}
+
+// Rule: a network has at least one layer.
+fn at_least_one_layer(net: &Network, errors: &mut Errors) {
+    let layer = |item: &Item| matches!(item, Item::Layer(l) if !loss_written_as_layer(l));
+    if !net.items.iter().any(layer) {
+        errors.push(Error::new(
+            net.brace.span.close(),
+            "a network needs at least one layer, e.g. `dense(10),`",
+        ));
+    }
+}
+
 // Rule: every layer is a known kind with legal arguments, and each layer's declared input
 // width, when written, equals the width the layer before it produces.
-fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Vec<Planned> {
+fn layers_chain(
+    net: &Network,
+    input: Option<&Width>,
+    params: &[Ident],
+    errors: &mut Errors,
+) -> Vec<Planned> {
     let mut layers: Vec<Planned> = Vec::new();
     // The width flowing into the next layer (None after a broken layer: nothing more is
     // compared until a layer states its width again), and what produced it.
     let mut width = input.cloned();
     let mut producer = String::from("the input");
-    let params = width_params(net);
     for item in &net.items {
         let Item::Layer(layer) = item else { continue };
-        let name = layer.kind.to_string();
-        let Some(kind) = registry::layer(&name) else {
-            errors.push(unknown(
-                &layer.kind,
-                "layer",
-                &name,
-                &registry::layer_names(),
-            ));
+        let kind_name = name(&layer.kind);
+        let Some(kind) = registry::layer(&kind_name) else {
+            errors.push(if loss_written_as_layer(layer) {
+                loss_key_error(layer)
+            } else {
+                unknown(&layer.kind, "layer", &kind_name, &registry::layer_names())
+            });
             width = None;
             continue;
         };
         let ordinal = 1 + layers.iter().filter(|l| l.kind.name == kind.name).count();
         let field = layer.label.as_ref().map_or_else(
-            || Ident::new(&format!("{name}{ordinal}"), layer.kind.span()),
+            || Ident::new(&format!("{}{ordinal}", kind.name), layer.kind.span()),
             |(label, _)| label.clone(),
         );
-        let Some(args) = layer_args(layer, kind, &params, errors) else {
+        let Some(args) = layer_args(layer, kind, params, errors) else {
             width = None;
             continue;
         };
@@ -237,7 +378,10 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
                 if d != b {
                     errors.push(Error::new_spanned(
                         declared,
-                        format!("layer `{field}` takes {d} inputs, but {producer} produces {b}"),
+                        format!(
+                            "layer `{}` takes {d} inputs, but {producer} produces {b}",
+                            name(&field)
+                        ),
                     ));
                 }
             }
@@ -265,7 +409,7 @@ fn layers_chain(net: &Network, input: Option<&Width>, errors: &mut Errors) -> Ve
         // Layers that keep the width (activations, dropout, batch norm) pass on the name of
         // the layer that set it: the layer the user thinks of as the one before.
         if kind.width == WidthRule::InOut {
-            producer = format!("the layer before it, `{field}`,");
+            producer = format!("the layer before it, `{}`,", name(&field));
         }
     }
     layers
@@ -279,113 +423,163 @@ struct Args {
 }
 
 // Rule: a layer's arguments are its width (for `dense`), then its positional options, then
-// named options it has, each once, each obeying its rule when written as a literal.
+// named options it has, each once, each obeying its rule when written as a literal. Every
+// argument is read or reported: `None` comes back only after an error.
 fn layer_args(
     layer: &Layer,
     kind: &'static LayerKind,
     params: &[Ident],
     errors: &mut Errors,
 ) -> Option<Args> {
-    let name = kind.name;
     let mut args = Args {
         declared_input: None,
         output: None,
         options: vec![None; kind.options.len()],
     };
-    let mut ok = true;
-    if let Some((label, _)) = &layer.label {
-        if label.to_string().starts_with("__") {
+    let mut ok = label_is_free(layer, errors);
+    let mut positional = (0..kind.options.len()).filter(|&i| kind.options[i].positional);
+    for arg in layer.args.iter().flat_map(|(_, list)| list) {
+        // The first value of a layer that sets its width is the width.
+        let width_next = kind.width == WidthRule::InOut && args.output.is_none();
+        let read = match arg {
+            Arg::Option { key, value, .. } => named_option(key, value, kind, &mut args, errors),
+            Arg::Arrow { input, output, .. } if width_next => {
+                widths(Some(input), output, params, &mut args, errors)
+            }
+            Arg::Value(output) if width_next => widths(None, output, params, &mut args, errors),
+            Arg::Value(value) => match positional.next() {
+                // `dropout(p = 0.5, 0.3)`: the value would replace the one given by name.
+                Some(i) if args.options[i].is_some() => {
+                    let message = format!("option `{}` is given twice", kind.options[i].name);
+                    errors.push(Error::new_spanned(value, message));
+                    false
+                }
+                Some(i) => set_option(
+                    &mut args.options[i],
+                    &kind.options[i],
+                    value,
+                    kind.name,
+                    errors,
+                ),
+                None => extra_argument(arg, kind, errors),
+            },
+            Arg::Arrow { .. } => extra_argument(arg, kind, errors),
+        };
+        ok &= read;
+        // The arguments after one the layer cannot take would be read against a guess of
+        // what was meant: one error a layer.
+        if !read {
+            break;
+        }
+    }
+    // What is missing is reported only when what is written was read: `dense(1.5)` has one
+    // mistake, not also a missing width.
+    ok = ok && required_arguments(layer, kind, &args, errors);
+    ok.then_some(args)
+}
+
+// Rule: layer names starting with `__` are left to generated code.
+fn label_is_free(layer: &Layer, errors: &mut Errors) -> bool {
+    match &layer.label {
+        Some((label, _)) if name(label).starts_with("__") => {
             errors.push(Error::new_spanned(
                 label,
                 "layer names starting with `__` are reserved for generated code",
             ));
-            ok = false;
+            false
         }
+        _ => true,
     }
-    let empty = syn::punctuated::Punctuated::new();
-    let list = layer.args.as_ref().map_or(&empty, |(_, list)| list);
-    let mut positional = kind
-        .options
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.positional);
-    for arg in list {
-        match arg {
-            Arg::Width { input, output } if kind.width == WidthRule::InOut => {
-                if args.output.is_some() {
-                    errors.push(Error::new_spanned(
-                        arg,
-                        format!("`{name}` takes one width, or `in -> out`"),
-                    ));
-                    ok = false;
-                    continue;
-                }
-                let declared = input.as_ref().map(|(w, _)| w.clone());
-                ok &= declared
-                    .as_ref()
-                    .is_none_or(|w| width_is_positive(w, errors));
-                ok &= width_is_positive(output, errors);
-                args.declared_input = declared.map(|w| resolve(&w, params));
-                args.output = Some(resolve(output, params));
-            }
-            Arg::Width { .. } | Arg::Value(_) => {
-                let Some((i, spec)) = positional.next() else {
-                    let msg = if kind.width == WidthRule::Keeps {
-                        format!(
-                            "`{name}` keeps the width of the layer before it, so it takes no width"
-                        )
-                    } else {
-                        format!("`{name}` takes no more values here")
-                    };
-                    let msg = if kind.options.is_empty() {
-                        format!("`{name}` takes no arguments")
-                    } else {
-                        msg
-                    };
-                    errors.push(Error::new_spanned(arg, msg));
-                    ok = false;
-                    continue;
-                };
-                let expr = match arg {
-                    Arg::Value(e) => e.clone(),
-                    other => syn::parse2(quote::ToTokens::to_token_stream(other)).ok()?,
-                };
-                ok &= set_option(&mut args.options[i], spec, &expr, name, errors);
-            }
-            Arg::Option { key, value, .. } => {
-                let found = kind.options.iter().position(|o| key == o.name);
-                let Some(i) = found else {
-                    let names: Vec<_> = kind
-                        .options
-                        .iter()
-                        .map(|o| format!("`{}`", o.name))
-                        .collect();
-                    let msg = match names.as_slice() {
-                        [] => format!("`{name}` has no options"),
-                        [one] => {
-                            format!("unknown option `{key}` for `{name}`; the only option is {one}")
-                        }
-                        _ => format!(
-                            "unknown option `{key}` for `{name}`; its options are {}",
-                            names.join(", ")
-                        ),
-                    };
-                    errors.push(Error::new_spanned(key, msg));
-                    ok = false;
-                    continue;
-                };
-                if args.options[i].is_some() {
-                    errors.push(Error::new_spanned(
-                        key,
-                        format!("option `{key}` is given twice"),
-                    ));
-                    ok = false;
-                    continue;
-                }
-                ok &= set_option(&mut args.options[i], &kind.options[i], value, name, errors);
-            }
-        }
+}
+
+/// `dense(out)` or `dense(in -> out)`: the widths of a layer that sets its own.
+fn widths(
+    input: Option<&Value>,
+    output: &Value,
+    params: &[Ident],
+    args: &mut Args,
+    errors: &mut Errors,
+) -> bool {
+    if let Some(input) = input {
+        let Some(declared) = width(input, params, errors) else {
+            return false;
+        };
+        args.declared_input = Some(declared);
     }
+    args.output = width(output, params, errors);
+    args.output.is_some()
+}
+
+/// The error for an argument past those the layer takes.
+fn extra_argument(arg: &Arg, kind: &LayerKind, errors: &mut Errors) -> bool {
+    let name = kind.name;
+    let looks_like_width = match arg {
+        Arg::Arrow { .. } => true,
+        Arg::Value(value) => value.read::<syn::LitInt>().is_ok(),
+        Arg::Option { .. } => false,
+    };
+    let message = if kind.options.is_empty() {
+        format!("`{name}` takes no arguments")
+    } else if kind.width == WidthRule::InOut {
+        format!("`{name}` takes one width, or `in -> out`")
+    } else if looks_like_width {
+        format!("`{name}` keeps the width of the layer before it, so it takes no width")
+    } else {
+        let names: Vec<_> = kind
+            .options
+            .iter()
+            .map(|o| format!("`{}`", o.name))
+            .collect();
+        format!(
+            "`{name}` takes no more values here; its options are {}",
+            names.join(", ")
+        )
+    };
+    errors.push(Error::new_spanned(arg, message));
+    false
+}
+
+/// `key = value`: an option the layer has, given once.
+fn named_option(
+    key: &Ident,
+    value: &Value,
+    kind: &'static LayerKind,
+    args: &mut Args,
+    errors: &mut Errors,
+) -> bool {
+    let layer = kind.name;
+    let key_name = name(key);
+    let Some(i) = kind.options.iter().position(|o| o.name == key_name) else {
+        let names: Vec<_> = kind
+            .options
+            .iter()
+            .map(|o| format!("`{}`", o.name))
+            .collect();
+        let message = match names.as_slice() {
+            [] => format!("`{layer}` has no options"),
+            [one] => format!("unknown option `{key_name}` for `{layer}`; the only option is {one}"),
+            _ => format!(
+                "unknown option `{key_name}` for `{layer}`; its options are {}",
+                names.join(", ")
+            ),
+        };
+        errors.push(Error::new_spanned(key, message));
+        return false;
+    };
+    if args.options[i].is_some() {
+        errors.push(Error::new_spanned(
+            key,
+            format!("option `{key_name}` is given twice"),
+        ));
+        return false;
+    }
+    set_option(&mut args.options[i], &kind.options[i], value, layer, errors)
+}
+
+/// What a layer needs that was not written: `dense`'s width, and options with no default.
+fn required_arguments(layer: &Layer, kind: &LayerKind, args: &Args, errors: &mut Errors) -> bool {
+    let name = kind.name;
+    let mut ok = true;
     if kind.width == WidthRule::InOut && args.output.is_none() {
         errors.push(Error::new_spanned(
             layer,
@@ -394,11 +588,7 @@ fn layer_args(
         ok = false;
     }
     for (spec, value) in kind.options.iter().zip(&args.options) {
-        let written = list.iter().any(|arg| match arg {
-            Arg::Option { key, .. } => key == spec.name,
-            _ => spec.positional,
-        });
-        if value.is_none() && !written && spec.default.is_none() && spec.kind != OptionKind::Init {
+        if value.is_none() && spec.default.is_none() && spec.kind != OptionKind::Init {
             errors.push(Error::new_spanned(
                 layer,
                 format!(
@@ -411,7 +601,7 @@ fn layer_args(
             ok = false;
         }
     }
-    ok.then_some(args)
+    ok
 }
 
 // Rule: an option's value obeys its kind: an initializer is a known name; a number written
@@ -419,7 +609,7 @@ fn layer_args(
 fn set_option(
     slot: &mut Option<OptionValue>,
     spec: &registry::OptionSpec,
-    value: &Expr,
+    value: &Value,
     layer: &str,
     errors: &mut Errors,
 ) -> bool {
@@ -435,7 +625,18 @@ fn set_option(
             }
         };
     }
-    if let Some(number) = literal_number(value) {
+    let Ok(expr) = value.read::<Expr>() else {
+        errors.push(Error::new_spanned(
+            value,
+            format!(
+                "expected a value for `{}` of `{layer}`: {}",
+                spec.name,
+                spec.kind.rule()
+            ),
+        ));
+        return false;
+    };
+    if let Some(number) = literal_number(&expr) {
         if !spec.kind.accepts(number) {
             errors.push(Error::new_spanned(
                 value,
@@ -448,7 +649,7 @@ fn set_option(
             return false;
         }
     }
-    *slot = Some(OptionValue::Expr(value.clone()));
+    *slot = Some(OptionValue::Expr(Box::new(expr)));
     true
 }
 
@@ -466,51 +667,114 @@ fn literal_number(value: &Expr) -> Option<f64> {
             ..
         }) => literal_number(expr).map(|v| -v),
         Expr::Paren(p) => literal_number(&p.expr),
+        // A value passed through a `macro_rules!` fragment such as `$p:expr`.
+        Expr::Group(g) => literal_number(&g.expr),
         _ => None,
     }
 }
 
-fn init_name(value: &Expr) -> Result<&'static str, Error> {
-    let ident = match value {
-        Expr::Path(path) => path.path.get_ident(),
-        _ => None,
-    };
-    let Some(ident) = ident else {
+fn init_name(value: &Value) -> Result<&'static str, Error> {
+    let Ok(ident) = value.read::<Ident>() else {
         return Err(Error::new_spanned(
             value,
             "expected an initializer name, e.g. `init = he`",
         ));
     };
-    let name = ident.to_string();
-    registry::init(&name)
-        .ok_or_else(|| unknown(ident, "initializer", &name, &registry::init_names()))
+    let written = name(&ident);
+    registry::init(&written)
+        .ok_or_else(|| unknown(&ident, "initializer", &written, &registry::init_names()))
 }
 
-// Rule: a width written as a number is a whole number of at least 1.
-fn width_is_positive(width: &Width, errors: &mut Errors) -> bool {
-    match width.value() {
-        Some(Ok(0)) => {
-            errors.push(Error::new_spanned(width, "a width must be at least 1"));
-            false
+// Rule: a width is a whole number from 1 to `MAX_WIDTH`, a width parameter, or a type that
+// can be a typenum number (not a primitive, tuple, array, reference or `Self`, and not
+// `U0`). Refused here, at the token, a bad width is one error rather than dozens about
+// trait bounds across the whole invocation.
+fn width(value: &Value, params: &[Ident], errors: &mut Errors) -> Option<Width> {
+    let range = format!("a width is a whole number from 1 to {MAX_WIDTH}");
+    let problem = match value.read::<Width>() {
+        // A number, but not a whole positive one: `1.5`, `-1`, `1e309`.
+        Err(_)
+            if value.read::<syn::LitFloat>().is_ok()
+                || value
+                    .read::<Expr>()
+                    .is_ok_and(|e| literal_number(&e).is_some()) =>
+        {
+            Some(range)
         }
-        Some(Err(e)) => {
-            errors.push(e);
-            false
+        Err(_) => Some(NOT_A_WIDTH.to_string()),
+        Ok(Width::Literal(lit)) => match lit.base10_parse::<u64>() {
+            Ok(0) => Some(ZERO_WIDTH.to_string()),
+            Ok(n) if n <= MAX_WIDTH => None,
+            _ => Some(range),
+        },
+        Ok(Width::Type(ty)) => type_problem(&ty).map(str::to_string),
+        Ok(Width::Param(_)) => None,
+    };
+    match problem {
+        Some(message) => {
+            errors.push(Error::new_spanned(value, message));
+            None
         }
-        _ => true,
+        None => value.read::<Width>().ok().map(|w| resolve(w, params)),
     }
 }
 
-// Rule: layer names (given, or defaulted to `dense1`, `relu1`, …) are unique.
+const NOT_A_WIDTH: &str =
+    "expected a width: a number such as `128`, or a typenum type such as `U128`";
+const ZERO_WIDTH: &str = "a width must be at least 1";
+
+/// The names of Rust's primitive types, none of which is a width.
+const PRIMITIVES: [&str; 17] = [
+    "bool", "char", "str", "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
+    "u32", "u64", "u128", "usize",
+];
+
+/// Why a type cannot be a width, if the macro can tell: only a path (`U128`, `H`,
+/// `typenet::dim::U8`) or a type macro can name a typenum number.
+fn type_problem(ty: &Type) -> Option<&'static str> {
+    match ty {
+        Type::Paren(inner) => type_problem(&inner.elem),
+        Type::Group(inner) => type_problem(&inner.elem),
+        Type::Path(path) if path.qself.is_some() => None,
+        Type::Path(path) => {
+            let segments = &path.path.segments;
+            let is = |s: &syn::PathSegment, names: &[&str]| names.iter().any(|n| s.ident == n);
+            if segments
+                .iter()
+                .any(|s| is(s, &PRIMITIVES) || s.ident == "Self")
+            {
+                return Some(NOT_A_WIDTH);
+            }
+            let last = segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::Parenthesized(_) => Some(NOT_A_WIDTH),
+                syn::PathArguments::None if is(last, &["U0", "UTerm"]) => Some(ZERO_WIDTH),
+                syn::PathArguments::AngleBracketed(args)
+                    if last.ident == "U"
+                        && quote::ToTokens::to_token_stream(&args.args).to_string() == "0" =>
+                {
+                    Some(ZERO_WIDTH)
+                }
+                _ => None,
+            }
+        }
+        Type::Macro(_) => None,
+        _ => Some(NOT_A_WIDTH),
+    }
+}
+
+// Rule: layer names (given, or defaulted to `dense1`, `relu1`, …) are unique, `r#type`
+// being `type`.
 fn names_are_unique(layers: &[Planned], errors: &mut Errors) {
     for (i, layer) in layers.iter().enumerate() {
-        if layers[..i].iter().any(|before| before.field == layer.field) {
+        let field = name(&layer.field);
+        if layers[..i]
+            .iter()
+            .any(|before| name(&before.field) == field)
+        {
             errors.push(Error::new(
                 layer.field.span(),
-                format!(
-                    "two layers are named `{}`; layer names must be unique",
-                    layer.field
-                ),
+                format!("two layers are named `{field}`; layer names must be unique"),
             ));
         }
     }
@@ -535,7 +799,7 @@ pub fn unknown(at: &Ident, what: &str, found: &str, known: &[&str]) -> Error {
     Error::new_spanned(at, msg)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -568,7 +832,7 @@ mod tests {
     use super::*;
 
     fn check(src: &str) -> Result<Vec<(String, String, String)>, Vec<String>> {
-        let net: Network = syn::parse_str(src).expect("parses");
+        let net = crate::parse::network(src.parse().expect("lexes")).expect("parses");
         match network(&net) {
             Ok(plan) => Ok(plan
                 .layers
@@ -707,5 +971,283 @@ mod tests {
         let e =
             errors("#[derive(Clone)] struct N { input: 4, dense(2), loss: mean_squared_error }");
         assert!(e[0].contains("remove this `#[derive]`"));
+    }
+
+    /// Each error of a rejected description, with the text it points at.
+    fn located(src: &str) -> Vec<(String, String)> {
+        let result = crate::parse::network(src.parse().expect("lexes"))
+            .and_then(|net| network(&net).map(|_| ()));
+        let errors = result.expect_err("the network is rejected");
+        errors
+            .into_iter()
+            .map(|e| (e.to_string(), src[e.span().byte_range()].to_string()))
+            .collect()
+    }
+
+    fn one_error(src: &str, message: &str, at: &str) {
+        assert_eq!(
+            located(src),
+            [(message.to_string(), at.to_string())],
+            "{src}"
+        );
+    }
+
+    fn accepted(src: &str) {
+        let net = crate::parse::network(src.parse().expect("lexes")).expect("parses");
+        if let Err(e) = network(&net) {
+            panic!("{src}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_argument_the_layer_cannot_take_is_one_error_at_it() {
+        let keeps = "`dropout` keeps the width of the layer before it, so it takes no width";
+        let value = "expected a value for `p` of `dropout`: a number in [0, 1)";
+        let range = "`p` of `dropout` must be a number in [0, 1), but it is 8";
+        for (args, message, at) in [
+            ("8 -> 8", keeps, "8 -> 8"),
+            ("0.5, 8", keeps, "8"),
+            ("8", range, "8"),
+            ("!", value, "!"),
+            ("fn()", value, "fn()"),
+            ("impl Sized", value, "impl Sized"),
+            ("0.5 0.5", value, "0.5 0.5"),
+        ] {
+            // In the middle of a chain, where a skipped layer would change only the widths
+            // after it.
+            let src = format!(
+                "struct N {{ input: 4, dense(128), dropout({args}), relu, dense(2), loss: mean_squared_error }}"
+            );
+            one_error(&src, message, at);
+        }
+        one_error(
+            "struct N { input: 4, batch_norm(64), dense(2), loss: mean_squared_error }",
+            "`batch_norm` keeps the width of the layer before it, so it takes no width",
+            "64",
+        );
+        one_error(
+            "struct N { input: 4, batch_norm(eps), dense(2), loss: mean_squared_error }",
+            "`batch_norm` takes no more values here; its options are `eps`, `momentum`",
+            "eps",
+        );
+        one_error(
+            "struct N { input: 4, dropout(p = 0.5, 0.3), loss: mean_squared_error }",
+            "option `p` is given twice",
+            "0.3",
+        );
+        one_error(
+            "struct N { input: 4, dense(8, 4), loss: mean_squared_error }",
+            "`dense` takes one width, or `in -> out`",
+            "4",
+        );
+        one_error(
+            "struct N { input: 4, dense(init = he + 1), loss: mean_squared_error }",
+            "expected an initializer name, e.g. `init = he`",
+            "he + 1",
+        );
+    }
+
+    #[test]
+    fn a_bad_width_is_one_short_error_at_it() {
+        let range = format!("a width is a whole number from 1 to {MAX_WIDTH}");
+        for (width, message) in [
+            ("1.5", range.as_str()),
+            ("-1", &range),
+            ("1e309", &range),
+            ("9223372036854775808", &range),
+            ("18446744073709551615", &range),
+            ("4294967296", &range),
+            ("0", ZERO_WIDTH),
+            ("U0", ZERO_WIDTH),
+            ("typenet::dim::U0", ZERO_WIDTH),
+            ("::typenum::UTerm", ZERO_WIDTH),
+            ("U<0>", ZERO_WIDTH),
+            ("(U0)", ZERO_WIDTH),
+            ("f32", NOT_A_WIDTH),
+            ("u8", NOT_A_WIDTH),
+            ("()", NOT_A_WIDTH),
+            ("[u8; 4]", NOT_A_WIDTH),
+            ("Self", NOT_A_WIDTH),
+            ("u64::MAX", NOT_A_WIDTH),
+            ("core::primitive::usize", NOT_A_WIDTH),
+            ("&U8", NOT_A_WIDTH),
+            ("Fn(U8)", NOT_A_WIDTH),
+            ("\"8\"", NOT_A_WIDTH),
+        ] {
+            for src in [
+                format!("struct N {{ input: 4, dense({width}), relu, dense(2), loss: mean_squared_error }}"),
+                format!("struct N {{ input: 4, dense({width} -> 2), loss: mean_squared_error }}"),
+                format!("struct N {{ input: {width}, dense(2), loss: mean_squared_error }}"),
+            ] {
+                one_error(&src, message, width);
+            }
+        }
+        for width in [
+            "1",
+            "4294967295",
+            "0x10",
+            "U8",
+            "(U8)",
+            "typenet::dim::U8",
+            "typenet::dim::Prod<typenet::dim::U8, typenet::dim::U4>",
+            "<U8 as core::ops::Add<U1>>::Output",
+            "width!()",
+        ] {
+            accepted(&format!(
+                "struct N {{ input: {width}, dense({width}), loss: mean_squared_error }}"
+            ));
+        }
+    }
+
+    #[test]
+    fn a_where_clause_is_refused_at_it() {
+        one_error(
+            "struct N<H> where H: Clone, Undeclared: Copy { input: 4, dense(H), loss: mean_squared_error }",
+            "`network!` takes no `where` clause: its parameters are widths, which need no bounds",
+            "where H: Clone, Undeclared: Copy",
+        );
+    }
+
+    #[test]
+    fn attributes_are_carried_or_refused_at_them() {
+        let body = "struct N { input: 4, dense(2), loss: mean_squared_error }";
+        let carried = "`network!` carries only doc comments and the lint attributes `allow`, `warn`, `deny`, `forbid`, `expect` to the struct";
+        let derive = "`network!` implements `Clone` and `Debug` itself; remove this `#[derive]`";
+        for (attr, message, at) in [
+            ("#[test]", carried, "#[test]"),
+            ("#[inline]", carried, "#[inline]"),
+            ("#[repr(packed)]", carried, "#[repr(packed)]"),
+            ("#[repr(align(64))]", carried, "#[repr(align(64))]"),
+            ("#[must_use]", carried, "#[must_use]"),
+            ("#[derive(Clone)]", derive, "#[derive(Clone)]"),
+            (
+                "#[::core::prelude::v1::derive(Clone)]",
+                derive,
+                "#[::core::prelude::v1::derive(Clone)]",
+            ),
+            (
+                "#[cfg_attr(all(), derive(Clone, Debug))]",
+                derive,
+                "derive(Clone, Debug)",
+            ),
+            (
+                "#[cfg_attr(test, allow(dead_code), inline)]",
+                carried,
+                "inline",
+            ),
+            ("#[cfg_attr(test)]", "expected `,`", ")"),
+        ] {
+            one_error(&format!("{attr} {body}"), message, at);
+        }
+        one_error(
+            &format!("#[cfg(test)] {body}"),
+            "`#[cfg]` here would remove the struct but not what `network!` generates for it; put it on the `network!` invocation",
+            "#[cfg(test)]",
+        );
+        accepted(&format!(
+            "/// Documented.\n#[doc(hidden)] #[allow(dead_code)] #[warn(missing_docs)] #[deny(unused)] \
+             #[forbid(unsafe_code)] #[expect(dead_code)] #[cfg_attr(test, allow(unused))] {body}"
+        ));
+    }
+
+    #[test]
+    fn a_misspelled_key_is_one_error_at_it() {
+        let input = "struct N { input: 4, dense(2), los: mean_squared_error }";
+        one_error(input, "unknown key `los`; did you mean `loss`?", "los");
+        one_error(
+            "struct N { input: 4, dense(2), objective: mean_squared_error }",
+            "`mean_squared_error` is a loss: write `loss: mean_squared_error`",
+            "objective",
+        );
+        one_error(
+            "struct N { input: 4, dense(2), mean_squared_error }",
+            "`mean_squared_error` is a loss: write `loss: mean_squared_error`",
+            "mean_squared_error",
+        );
+        one_error(
+            "struct N { inptu: 4, dense(2), loss: mean_squared_error }",
+            "unknown key `inptu`; did you mean `input`?",
+            "inptu",
+        );
+        one_error(
+            "struct N { input: 4, hidden: 8, loss: mean_squared_error }",
+            "expected a layer, e.g. `dense(10)`",
+            "8",
+        );
+    }
+
+    #[test]
+    fn a_misplaced_or_missing_part_is_one_error() {
+        one_error(
+            "struct N {}",
+            "a network needs an input, layers and a loss, e.g. `{ input: 4, dense(2), loss: mean_squared_error }`",
+            "{}",
+        );
+        one_error(
+            "struct N { dense(2), input: 4, loss: mean_squared_error }",
+            "`input` must be the first entry, and only one",
+            "input",
+        );
+        one_error(
+            "struct N { input: 4, loss: mean_squared_error, dense(2) }",
+            "`loss` must be the last entry, and only one",
+            "loss",
+        );
+        // The body is the last group: a header that does not end is reported at its `{`.
+        one_error(
+            "struct N<const K: usize = { input: 4, dense(2), loss: mean_squared_error }",
+            "unexpected end of input",
+            "{",
+        );
+        let no_body = "expected the network's body last, e.g. `{ input: 4, dense(2), loss: mean_squared_error }`";
+        one_error("pub struct N", no_body, "N");
+        one_error(
+            "struct N { input: 4, dense(2), loss: mean_squared_error } struct M",
+            no_body,
+            "M",
+        );
+    }
+
+    #[test]
+    fn raw_identifiers_name_layers_without_their_prefix() {
+        let layers =
+            check("struct N { input: 4, r#type: dense(3), r#gen: relu, loss: mean_squared_error }")
+                .unwrap();
+        assert_eq!(layers[0].0, "r#type");
+        assert_eq!(name(&syn::parse_str::<Ident>("r#type").unwrap()), "type");
+        let e = errors("struct N { input: 4, r#relu1: dense(4), relu, loss: mean_squared_error }");
+        assert_eq!(
+            e,
+            ["two layers are named `relu1`; layer names must be unique"]
+        );
+        let e = errors("struct N { input: 4, r#__x: dense(4), loss: mean_squared_error }");
+        assert_eq!(
+            e,
+            ["layer names starting with `__` are reserved for generated code"]
+        );
+    }
+
+    #[test]
+    fn values_from_macro_rules_fragments_are_read_through_their_groups() {
+        // `macro_rules!` passes `$h:ty` and `$p:expr` as invisible groups.
+        let group = |tokens| proc_macro2::Group::new(proc_macro2::Delimiter::None, tokens);
+        let description = |p: proc_macro2::TokenStream| {
+            let (h, p) = (group(quote::quote!(H)), group(p));
+            quote::quote!(struct N<H> { input: 4, dense(#h), dropout(#p), loss: mean_squared_error })
+        };
+        let net = crate::parse::network(description(quote::quote!(0.5))).expect("parses");
+        let plan = network(&net).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(plan.layers[0].output, Width::Param(_)));
+        let net = crate::parse::network(description(quote::quote!(1.5))).expect("parses");
+        let e: Vec<_> = network(&net)
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            e,
+            ["`p` of `dropout` must be a number in [0, 1), but it is 1.5"]
+        );
     }
 }

@@ -184,7 +184,7 @@ pub fn network(plan: &Plan) -> TokenStream {
             }
         });
     let output_visits = layers.iter().map(|l| {
-        let (field, name, kind) = (&l.field, l.field.to_string(), l.kind.name);
+        let (field, name, kind) = (&l.field, crate::check::name(&l.field), l.kind.name);
         quote! {
             visit(
                 #p::LayerOutput { name: #name, kind: #kind },
@@ -196,7 +196,7 @@ pub fn network(plan: &Plan) -> TokenStream {
         .iter()
         .map(|ty| quote!(<#ty as #p::Layer<T>>::MIN_TRAINING_BATCH));
     let debug_fields = layers.iter().zip(&configs).map(|(l, cfg)| {
-        let name = l.field.to_string();
+        let name = crate::check::name(&l.field);
         quote!(.field(#name, &::core::format_args!("{}", #cfg)))
     });
 
@@ -398,7 +398,7 @@ pub fn network(plan: &Plan) -> TokenStream {
 fn visits(p: &TokenStream, fields: &[&Ident], types: &[TokenStream]) -> Vec<TokenStream> {
     (0..fields.len())
         .map(|i| {
-            let (name, ty) = (fields[i].to_string(), &types[i]);
+            let (name, ty) = (crate::check::name(fields[i]), &types[i]);
             let before = &types[..i];
             quote! {
                 <#ty as #p::Tensors<T>>::visit_tensors(&mut |t| {
@@ -460,7 +460,7 @@ fn width_checks(p: &TokenStream, layers: &[Planned]) -> TokenStream {
     let checks = layers.iter().filter_map(|l| {
         let declared = l.input_to_assert.as_ref()?;
         let (d, produced) = (width_type(declared), width_type(&l.input));
-        let name = l.field.to_string();
+        let name = crate::check::name(&l.field);
         let producer = &l.producer;
         Some(quote_spanned! {declared.span()=>
             const {

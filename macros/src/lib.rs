@@ -8,6 +8,8 @@
 use proc_macro::TokenStream;
 
 mod check;
+#[cfg(test)]
+mod every_token;
 mod expand;
 mod parse;
 mod registry;
@@ -16,7 +18,10 @@ mod registry;
 /// See the `typenet` crate for the grammar and what is generated.
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
-    let net = syn::parse_macro_input!(input as parse::Network);
+    let net = match parse::network(input.into()) {
+        Ok(net) => net,
+        Err(error) => return error.into_compile_error().into(),
+    };
     match check::network(&net) {
         Ok(plan) => expand::network(&plan),
         // Only the errors: without stand-in types, rustc reports nothing more about code that

@@ -1,0 +1,7 @@
+use typenet::network;
+
+network! {
+    struct Net {}
+}
+
+fn main() {}
