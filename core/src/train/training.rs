@@ -351,7 +351,7 @@ where
 /// The L2 norm of `values`, or `None` when one of them is NaN or infinite. Squares are
 /// summed in `f64`, rescaled by the largest magnitude when they would overflow it.
 fn global_norm<T: Scalar>(values: &[T]) -> Option<f64> {
-    let squares: f64 = values.iter().map(|g| g.to_f64() * g.to_f64()).sum();
+    let squares = sum_of_squares(values);
     if squares.is_finite() {
         return Some(libm::sqrt(squares));
     }
@@ -366,6 +366,21 @@ fn global_norm<T: Scalar>(values: &[T]) -> Option<f64> {
     Some(largest * libm::sqrt(scaled))
 }
 
+/// Σ v² in `f64`, in eight independent partial sums: one running sum waits on each
+/// addition's latency, which made this pass a fifth of a small network's step.
+fn sum_of_squares<T: Scalar>(values: &[T]) -> f64 {
+    const LANES: usize = 8;
+    let (chunks, rest) = values.as_chunks::<LANES>();
+    let mut lanes = [0.0f64; LANES];
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v.to_f64() * v.to_f64();
+        }
+    }
+    let tail: f64 = rest.iter().map(|v| v.to_f64() * v.to_f64()).sum();
+    lanes.iter().sum::<f64>() + tail
+}
+
 /// Where a step's input rows are: given by the caller, or gathered into the blocks' batch.
 enum Input<'a, X, const B: usize> {
     Given(&'a [X; B]),
@@ -374,7 +389,7 @@ enum Input<'a, X, const B: usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::global_norm;
+    use super::{global_norm, sum_of_squares};
 
     #[test]
     fn the_norm_survives_squares_that_overflow_and_refuses_non_finite_values() {
@@ -386,5 +401,8 @@ mod tests {
         assert_eq!(global_norm(&[1.0f64, f64::NAN]), None);
         assert_eq!(global_norm(&[f32::INFINITY, 1.0]), None);
         assert_eq!(global_norm(&[1e300f64, f64::NEG_INFINITY]), None);
+        // Long enough for the partial sums, with a tail: Σ k² for k = 1..=19 is 2470.
+        let values: [f32; 19] = core::array::from_fn(|k| (k + 1) as f32);
+        assert_eq!(sum_of_squares(&values), 2470.0);
     }
 }
