@@ -48,6 +48,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     let mut errors = Errors::default();
     no_derives(net, &mut errors);
     generics_are_widths(net, &mut errors);
+    crate::check_names::network(net, &mut errors);
     let input = input_comes_first(net, &mut errors);
     let loss = loss_comes_last(net, &mut errors);
     let layers = layers_chain(net, input.as_ref(), &mut errors);

@@ -8,6 +8,7 @@
 use proc_macro::TokenStream;
 
 mod check;
+mod check_names;
 mod expand;
 mod parse;
 mod registry;
