@@ -44,7 +44,12 @@ pub use typenet_core::*;
 /// - `NameCache<H, const B: usize, T>`: each layer's output, its gradient and the layer's own
 ///   cache, for a batch of `B` rows;
 /// - `impl Network<T>`, which provides every method (see [`Network`]), the straight-line
-///   chains of its layers behind them (hidden methods), plus `Clone` and `Debug`.
+///   chains of its layers behind them (hidden methods), plus `Clone` and `Debug`;
+/// - `NameLayers<H>`, hidden: each layer's configuration, which those chains read.
+///
+/// The caller's module cannot change what the generated code means (a `type usize` there, a
+/// width parameter named `x`, a network named `T`), and each layer adds the same amount of
+/// code, so that a network of hundreds of layers checks in time proportional to its depth.
 ///
 /// Mistakes the macro can see stop the build at the offending layer, with one error each:
 ///
@@ -160,6 +165,6 @@ pub mod __private {
     pub use typenet_core::loss;
     pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
-    pub use typenet_core::tensors::{TensorInfo, Tensors};
+    pub use typenet_core::tensors::{LayerTensors, TensorInfo, Tensors};
     pub use typenet_core::{Flat, Init, InputOf, LayerOutput, Network, OutputOf, Scalar};
 }

@@ -286,7 +286,8 @@ macro_rules! __flat_struct_with {
         unsafe impl<$($impl_)*> $crate::Flat<$scalar> for $name<$($use_)*>
         $(where $($pred)*)?
         {
-            const LEN: usize = 0 $( + <$fty as $crate::Flat<$scalar>>::LEN )*;
+            // Primitives by full path: the caller's module may define its own `usize`.
+            const LEN: ::core::primitive::usize = 0 $( + <$fty as $crate::Flat<$scalar>>::LEN )*;
         }
     };
 }

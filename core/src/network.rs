@@ -94,6 +94,15 @@ pub trait Network<T: Scalar>: Flat<T> {
     // provided methods and `Training::step`, and the generated structs' public fields
     // (`net.params`, `net.buffers`).
 
+    /// Every layer's configuration, by name: a struct generated with the network.
+    #[doc(hidden)]
+    type Layers;
+    /// The layers' configurations, built once at compile time for the chains below.
+    /// Evaluating it also runs the width checks the macro could not make itself (those
+    /// involving type parameters).
+    #[doc(hidden)]
+    const LAYERS: Self::Layers;
+
     /// The trainable parameters.
     #[doc(hidden)]
     fn params(&self) -> &Self::Params;

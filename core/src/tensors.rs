@@ -202,6 +202,43 @@ impl<T: Scalar, A: Flat<T>, const N: usize> Tensors<T> for [A; N] {
     }
 }
 
+/// Lists the tensors of a block made of layers' blocks (a network's parameters or buffers),
+/// one layer after another: each layer's tensors under its name, shifted to where its block
+/// starts. The offset runs on from one layer to the next, so that the code `network!`
+/// generates states each layer once instead of summing the sizes of all the layers before it.
+///
+/// ```
+/// use typenet_core::{layers::DenseParams, tensors::{LayerTensors, Tensors}, dim::{U2, U3}};
+/// let mut names = Vec::new();
+/// let mut visit = |t: typenet_core::tensors::TensorInfo| names.push((t.to_string(), t.offset));
+/// let mut layers = LayerTensors::new(&mut visit);
+/// layers.layer::<DenseParams<U2, U3, f32>, f32>("hidden");
+/// layers.layer::<DenseParams<U3, U2, f32>, f32>("out");
+/// assert_eq!(
+///     names,
+///     [("hidden.weight".into(), 0), ("hidden.bias".into(), 6), ("out.weight".into(), 9), ("out.bias".into(), 15)]
+/// );
+/// ```
+#[doc(hidden)]
+pub struct LayerTensors<'v> {
+    visit: &'v mut dyn FnMut(TensorInfo),
+    offset: usize,
+}
+
+impl<'v> LayerTensors<'v> {
+    /// Starts at offset 0, reporting every tensor to `visit`.
+    pub fn new(visit: &'v mut dyn FnMut(TensorInfo)) -> Self {
+        LayerTensors { visit, offset: 0 }
+    }
+
+    /// Visits the tensors of the next layer's block, of type `B`, under the name `layer`.
+    pub fn layer<B: Tensors<T>, T: Scalar>(&mut self, layer: &'static str) {
+        let (visit, offset) = (&mut *self.visit, self.offset);
+        B::visit_tensors(&mut |t| visit(t.in_layer(layer, offset)));
+        self.offset += B::LEN;
+    }
+}
+
 /// Copies `values` into the tensor named `name` of `block`. A name the block does not have
 /// or a length that is not the tensor's is an error, and nothing is written.
 pub fn load_tensor<T: Scalar, B: Tensors<T>>(

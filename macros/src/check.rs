@@ -61,6 +61,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     attributes_are_carried(net, &mut errors);
     generics_are_widths(net, &mut errors);
     no_where_clause(net, &mut errors);
+    crate::check_names::network(net, &mut errors);
     if body_is_empty(net, &mut errors) {
         errors.finish()?;
     }
