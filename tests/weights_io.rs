@@ -92,7 +92,7 @@ fn awkward<T: Scalar>(i: usize) -> T {
         1e-45,
         3.4028234663852886e38,
     ];
-    T::from_f64(values[i % values.len()] * if i % 3 == 0 { 1.0 } else { -1.0 })
+    T::from_f64(values[i % values.len()] * if i.is_multiple_of(3) { 1.0 } else { -1.0 })
 }
 
 fn round_trip<T: Scalar + Into<f64>>() {

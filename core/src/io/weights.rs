@@ -295,7 +295,7 @@ pub fn weights_len<N: Network<T>, T: Scalar>(net: &N) -> usize {
 }
 
 /// Writes the network's parameters and buffers in the safetensors format at the start of
-/// `buf`, with PyTorch's names and layouts (see [the module](self)), and returns the bytes
+/// `buf`, with PyTorch's names and layouts (see [the module](crate::io)), and returns the bytes
 /// written: [`weights_len`]. Every batch-norm layer's `num_batches_tracked` is written as 0:
 /// typenet does not count batches, and PyTorch reads the count only for a `momentum` of
 /// `None`, which typenet's batch norm does not have.
@@ -326,7 +326,7 @@ pub fn weights_to_vec<N: Network<T>, T: Scalar>(net: &N) -> alloc::vec::Vec<u8> 
 /// An example is in the `typenet` crate's `io` module.
 ///
 /// # Errors
-/// The first problem found, before anything is written (see [the module](self#what-a-load-checks)):
+/// The first problem found, before anything is written (see [the module](crate::io#what-a-load-checks)):
 /// [`Error::Truncated`], [`Error::MalformedHeader`], [`Error::TensorData`] for the file;
 /// [`Error::MissingTensor`], [`Error::UnexpectedTensor`] (with the nearest name the network
 /// has), [`Error::TensorDtype`], [`Error::TensorShape`] (with both shapes) and

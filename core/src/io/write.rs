@@ -265,3 +265,63 @@ pub(crate) fn write_file<T: Scalar>(
     })?;
     Ok(needed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::format::File;
+
+    /// Two tensors given out of order, a count, and metadata that needs escaping.
+    struct Fake;
+
+    impl Contents<f32> for Fake {
+        fn visit_items(&self, visit: &mut dyn FnMut(&Item<'_, f32>)) {
+            visit(&Item {
+                parts: ["b", ".", "w", "", ""],
+                dims: Dims::new(&[1, 2]),
+                values: Values::Floats(&[1.0, -0.0]),
+            });
+            visit(&Item {
+                parts: ["a", "", "", "", ""],
+                dims: Dims::SCALAR,
+                values: Values::Count(3),
+            });
+        }
+
+        fn visit_metadata(&self, visit: &mut dyn FnMut(&[&str], &dyn fmt::Display)) {
+            visit(&["k\"ey"], &"a\\b\n");
+        }
+    }
+
+    #[test]
+    fn writes_sorted_padded_little_endian_bytes() {
+        let len = file_len(&Fake);
+        let mut buf = [0xaa; 256];
+        assert_eq!(write_file(&Fake, &mut buf), Ok(len));
+        let header = r#"{"__metadata__":{"k\"ey":"a\\b\u000a"},"a":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"b.w":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}}"#;
+        let padded = header.len().next_multiple_of(8);
+        assert_eq!(len, 8 + padded + 16);
+        assert_eq!(buf[..8], (padded as u64).to_le_bytes());
+        assert_eq!(&buf[8..8 + header.len()], header.as_bytes());
+        assert!(buf[8 + header.len()..8 + padded].iter().all(|&b| b == b' '));
+        let data = &buf[8 + padded..len];
+        assert_eq!(data[..8], 3i64.to_le_bytes());
+        assert_eq!(data[8..12], 1.0f32.to_le_bytes());
+        assert_eq!(data[12..16], (-0.0f32).to_le_bytes());
+        assert_eq!(buf[len], 0xaa);
+        // The reader takes it back, escapes and all.
+        let file = File::parse(&buf[..len]).unwrap();
+        let (key, value) = file.metadata().next().unwrap();
+        assert!(key.is(&["k\"ey"]) && value.is(&["a\\b\n"]));
+        assert_eq!(file.entries().count(), 2);
+        let mut short = [0u8; 40];
+        assert_eq!(
+            write_file(&Fake, &mut short),
+            Err(Error::BufferTooSmall {
+                needed: len,
+                len: 40
+            })
+        );
+        assert!(short.iter().all(|&b| b == 0));
+    }
+}
