@@ -130,6 +130,85 @@ pub mod train {
     pub use typenet_core::train::*;
 }
 
+/// Weights and checkpoints in the safetensors format, with PyTorch's names and layouts,
+/// without a heap; everything of `typenet_core::io`, with examples that declare networks.
+///
+/// Weights go into a caller's buffer and come back from any `&[u8]` (an `include_bytes!` of
+/// a file in flash, say), with no allocation; every tensor is checked before anything is
+/// written:
+///
+/// ```
+/// use rand::{rngs::StdRng, SeedableRng};
+/// use typenet::io::{load_weights, weights_len, write_weights, Name};
+/// use typenet::prelude::*;
+///
+/// network! {
+///     struct Net { input: 4, hidden: dense(8), norm: batch_norm, relu, out: dense(3), loss: softmax_cross_entropy }
+/// }
+///
+/// let net = Net::<f32>::new(&mut StdRng::seed_from_u64(1));
+/// let mut buf = [0u8; 2048]; // 1068 bytes are needed
+/// let len = write_weights(&net, &mut buf)?;
+/// assert_eq!(len, weights_len(&net));
+/// let mut copy = Net::<f32>::zeroed();
+/// load_weights(&mut copy, &buf[..len])?;
+/// assert_eq!(copy.as_flat(), net.as_flat());
+///
+/// // Another network's file is refused, naming the tensor, and nothing is written.
+/// network! {
+///     struct Wider { input: 4, hidden: dense(9), norm: batch_norm, relu, out: dense(3), loss: softmax_cross_entropy }
+/// }
+/// let err = load_weights(&mut Wider::<f32>::zeroed(), &buf[..len]).unwrap_err();
+/// assert_eq!(err.to_string(), "tensor `hidden.weight` has shape [8, 4] in the file, but [9, 4] in the network");
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// A checkpoint adds the optimizer's state and progress, the schedule's and the step count;
+/// a run resumed from it goes on exactly as if it had not stopped, given the same random
+/// numbers, which the caller keeps (here, a `ChaCha12Rng`'s position saved in the
+/// checkpoint's metadata):
+///
+/// ```
+/// use rand::{rngs::ChaCha12Rng, SeedableRng};
+/// use typenet::io::metadata;
+/// use typenet::prelude::*;
+///
+/// network! {
+///     struct Xor { input: 2, dense(8), tanh, dense(2), loss: softmax_cross_entropy }
+/// }
+/// let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+/// let labels = [0, 1, 1, 0];
+/// let data = Samples::new(&x, &labels)?;
+/// let trainer = || -> Result<_, Error> {
+///     let training = Training::<Xor, _, 2>::new(Adam::new(0.05)?);
+///     Ok(Trainer::new(training).epochs(20).schedule_per_epoch(CosineAnnealing::new(0.05, 40, 0.0)?))
+/// };
+///
+/// // Train 20 epochs and save.
+/// let mut rng = ChaCha12Rng::seed_from_u64(3);
+/// let mut net = Xor::<f32>::new(&mut rng);
+/// let mut first = trainer()?;
+/// first.fit(&mut net, data, None, &mut rng)?;
+/// let position = rng.get_word_pos().to_string();
+/// let bytes = first.checkpoint_to_vec(&net, &[("rng", &position)])?;
+///
+/// // Later, in another program: build everything as before, load, and train on.
+/// let mut resumed = Xor::<f32>::zeroed();
+/// let mut second = trainer()?;
+/// second.load_checkpoint(&mut resumed, &bytes)?;
+/// let mut resumed_rng = ChaCha12Rng::seed_from_u64(3);
+/// resumed_rng.set_word_pos(metadata(&bytes, "rng")?.unwrap().parse()?);
+/// second.fit(&mut resumed, data, None, &mut resumed_rng)?;
+///
+/// // The first run, trained on without stopping, ends with the very same network.
+/// first.fit(&mut net, data, None, &mut rng)?;
+/// assert_eq!(resumed.as_flat(), net.as_flat());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod io {
+    pub use typenet_core::io::*;
+}
+
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
     #[cfg(feature = "alloc")]

@@ -15,6 +15,7 @@
 //! assert!(matches!(err, Error::InvalidHyperParameter(ref e) if e.name == "learning rate"));
 //! ```
 
+use crate::io::Name;
 use core::fmt;
 
 /// Something that stopped a computation before it changed anything.
@@ -100,13 +101,103 @@ pub enum Error {
         right: usize,
     },
     /// A tensor name that the network does not have.
-    UnknownTensor,
+    UnknownTensor {
+        /// The name given.
+        name: Name,
+        /// The network's tensor of the nearest name (by edit distance), if it has any.
+        closest: Option<Name>,
+    },
     /// A tensor given with a number of values that is not its shape's.
     TensorLength {
         /// The tensor, with its name and shape.
         tensor: crate::tensors::TensorInfo,
         /// How many values were given.
         found: usize,
+    },
+    /// A value that a tensor cannot hold: NaN or infinite, or a negative running variance.
+    InvalidTensorValue {
+        /// The tensor.
+        tensor: Name,
+        /// The value's position in the tensor (row-major), counting from 0.
+        index: usize,
+        /// The value.
+        value: Number,
+        /// What the value must be, e.g. `"a finite number"`.
+        expected: &'static str,
+    },
+    /// A tensor the network (or checkpoint) has that the file does not.
+    MissingTensor {
+        /// The tensor.
+        tensor: Name,
+    },
+    /// A tensor in the file that the network (or checkpoint) does not have.
+    UnexpectedTensor {
+        /// The file's name for it.
+        tensor: Name,
+        /// The nearest name the network has, by edit distance.
+        closest: Option<Name>,
+    },
+    /// A tensor in the file with another shape than the network's.
+    TensorShape {
+        /// The tensor.
+        tensor: Name,
+        /// The network's shape.
+        expected: crate::io::Dims,
+        /// The file's shape.
+        found: crate::io::Dims,
+    },
+    /// A tensor in the file of another element type than the network's.
+    TensorDtype {
+        /// The tensor.
+        tensor: Name,
+        /// The network's type (`F32` for an `f32` network).
+        expected: crate::io::Dtype,
+        /// The file's.
+        found: crate::io::Dtype,
+    },
+    /// A file shorter than its header says it is.
+    Truncated {
+        /// The bytes it needs.
+        needed: u64,
+        /// The bytes it has.
+        len: u64,
+    },
+    /// A safetensors header that is not the format's JSON.
+    MalformedHeader {
+        /// The byte of the file where reading stopped.
+        at: usize,
+        /// What should have been there.
+        expected: &'static str,
+    },
+    /// A tensor whose place in the file's data is wrong.
+    TensorData {
+        /// The tensor.
+        tensor: Name,
+        /// Where its data begins, in bytes after the header.
+        begin: u64,
+        /// Where it ends.
+        end: u64,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A buffer too short for what was to be written into it.
+    BufferTooSmall {
+        /// The bytes needed.
+        needed: usize,
+        /// The buffer's length.
+        len: usize,
+    },
+    /// A value a checkpoint must hold (`step`, `optimizer.lr`) that it does not.
+    MissingMetadata {
+        /// The value's key.
+        key: Name,
+    },
+    /// A checkpoint value that cannot be read or used.
+    InvalidMetadata {
+        /// The value's key.
+        key: Name,
+        /// What it must be.
+        expected: &'static str,
     },
     /// A hyper-parameter rejected when its holder was constructed.
     InvalidHyperParameter(InvalidHyperParameter),
@@ -229,7 +320,51 @@ impl fmt::Display for Error {
             Error::LengthMismatch { what, left, right } => {
                 write!(f, "{what} differ in length: {left} against {right}")
             }
-            Error::UnknownTensor => f.write_str("the network has no tensor of that name"),
+            Error::UnknownTensor { name, closest } => {
+                write!(f, "the network has no tensor `{name}`")?;
+                write_closest(f, closest)
+            }
+            Error::InvalidTensorValue { tensor, index, value, expected } => write!(
+                f,
+                "value {index} (counting from 0) of tensor `{tensor}` is {value}, but must be {expected}"
+            ),
+            Error::MissingTensor { tensor } => {
+                write!(f, "the file has no tensor `{tensor}`")
+            }
+            Error::UnexpectedTensor { tensor, closest } => {
+                write!(f, "the file has a tensor `{tensor}` that the network does not have")?;
+                write_closest(f, closest)
+            }
+            Error::TensorShape { tensor, expected, found } => write!(
+                f,
+                "tensor `{tensor}` has shape {found} in the file, but {expected} in the network"
+            ),
+            Error::TensorDtype { tensor, expected, found } => write!(
+                f,
+                "tensor `{tensor}` is {found} in the file, but must be {expected}"
+            ),
+            Error::Truncated { needed, len } => write!(
+                f,
+                "the file is truncated: it needs {needed} bytes but has {len}"
+            ),
+            Error::MalformedHeader { at, expected } => write!(
+                f,
+                "the file's header is not safetensors: expected {expected} at byte {at}"
+            ),
+            Error::TensorData { tensor, begin, end, problem } => write!(
+                f,
+                "tensor `{tensor}` has data offsets [{begin}, {end}]: {problem}"
+            ),
+            Error::BufferTooSmall { needed, len } => write!(
+                f,
+                "the buffer has {len} bytes, but {needed} are needed"
+            ),
+            Error::MissingMetadata { key } => {
+                write!(f, "the checkpoint has no value `{key}`")
+            }
+            Error::InvalidMetadata { key, expected } => {
+                write!(f, "the value `{key}` must be {expected}")
+            }
             Error::TensorLength { tensor, found } => write!(
                 f,
                 "tensor `{tensor}` has shape {} ({} values), but {found} values were given",
@@ -240,6 +375,14 @@ impl fmt::Display for Error {
             #[cfg(feature = "alloc")]
             Error::Data(e) => fmt::Display::fmt(e, f),
         }
+    }
+}
+
+/// " (did you mean `hidden.weight`?)" when there is a nearest name.
+fn write_closest(f: &mut fmt::Formatter<'_>, closest: &Option<Name>) -> fmt::Result {
+    match closest {
+        Some(name) => write!(f, " (did you mean `{name}`?)"),
+        None => Ok(()),
     }
 }
 

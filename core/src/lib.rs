@@ -1,5 +1,6 @@
 //! The run-time half of typenet: shaped matrices, layers, losses, initializers, optimizers,
-//! learning-rate schedules, modes, named tensors, input normalization and data utilities.
+//! learning-rate schedules, modes, named tensors, input normalization, data utilities, and
+//! weights and checkpoints in the safetensors format.
 //! The `network!` macro of the `typenet` crate generates code against it; everything a
 //! network *does* is written here.
 //!
@@ -27,6 +28,7 @@ pub mod flat;
 mod gemm;
 pub mod gradcheck;
 pub mod init;
+pub mod io;
 pub mod layers;
 pub mod loss;
 mod matrix;

@@ -416,14 +416,20 @@ pub trait Network<T: Scalar>: Flat<T> {
     /// Copies `values` into the tensor named `name`, parameter or buffer.
     ///
     /// # Errors
-    /// [`Error::UnknownTensor`] for a name the network does not have, or
-    /// [`Error::TensorLength`] (naming the tensor, its shape and the length given) for a
-    /// wrong number of values; nothing is written either way.
+    /// [`Error::UnknownTensor`] for a name the network does not have (with the nearest name
+    /// it has, when one is close), [`Error::TensorLength`] (naming the tensor, its shape and
+    /// the length given) for a wrong number of values, or [`Error::InvalidTensorValue`]
+    /// (naming the tensor and the first bad index) for a value that is NaN or infinite or a
+    /// negative running variance; nothing is written then.
     fn load_tensor(&mut self, name: &str, values: &[T]) -> Result<(), Error> {
         if Self::Params::tensor_info(name).is_some() {
             crate::tensors::load_tensor(self.params_mut(), name, values)
-        } else {
+        } else if Self::Buffers::tensor_info(name).is_some() {
             crate::tensors::load_tensor(self.buffers_mut(), name, values)
+        } else {
+            Err(crate::tensors::unknown_tensor(name, |visit| {
+                Self::visit_layout(visit)
+            }))
         }
     }
 

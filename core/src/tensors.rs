@@ -4,8 +4,9 @@
 //! A block lists its tensors through [`Tensors::visit_tensors`]: each one's place in the
 //! block's flat view and what it is. Optimizers use the roles (weight decay skips biases by
 //! default), diagnostics and weight files use the names, and [`load_tensor`] copies a named
-//! tensor in with its length checked.
+//! tensor in with its length and values checked.
 
+use crate::io::{Name, Nearest};
 use crate::{Error, Flat, Scalar};
 use core::fmt;
 
@@ -239,22 +240,80 @@ impl<'v> LayerTensors<'v> {
     }
 }
 
-/// Copies `values` into the tensor named `name` of `block`. A name the block does not have
-/// or a length that is not the tensor's is an error, and nothing is written.
+/// Copies `values` into the tensor named `name` of `block`. A name the block does not have,
+/// a length that is not the tensor's, or a value the tensor cannot hold (NaN or infinite,
+/// a negative running variance) is an error, and nothing is written.
+///
+/// ```
+/// use typenet_core::{layers::BatchNormBuffers, tensors::load_tensor, dim::U2, Error, Flat};
+/// let mut buffers = BatchNormBuffers::<U2, f32>::zeroed();
+/// load_tensor(&mut buffers, "running_var", &[1.0, 2.0])?;
+/// let err = load_tensor(&mut buffers, "running_var", &[1.0, -2.0]).unwrap_err();
+/// assert_eq!(err.to_string(), "value 1 (counting from 0) of tensor `running_var` is -2, but must be a finite number at least 0");
+/// let err = load_tensor(&mut buffers, "running_vra", &[1.0, 2.0]).unwrap_err();
+/// assert_eq!(err.to_string(), "the network has no tensor `running_vra` (did you mean `running_var`?)");
+/// assert_eq!(buffers.running_var[1], 2.0);
+/// # Ok::<(), Error>(())
+/// ```
 pub fn load_tensor<T: Scalar, B: Tensors<T>>(
     block: &mut B,
     name: &str,
     values: &[T],
 ) -> Result<(), Error> {
     let Some(info) = B::tensor_info(name) else {
-        return Err(Error::UnknownTensor);
+        return Err(unknown_tensor(name, |visit| B::visit_tensors(visit)));
     };
+    check_values(&info, values)?;
+    block.as_flat_mut()[info.range()].copy_from_slice(values);
+    Ok(())
+}
+
+/// Whether the tensor holds variances, which are never negative: batch norm's
+/// `running_var`.
+pub(crate) fn holds_variances(info: &TensorInfo) -> bool {
+    info.role == Role::RunningStatistic && info.name == "running_var"
+}
+
+/// Checks `values` for the tensor `info`: its length, every value finite, and variances at
+/// least 0.
+fn check_values<T: Scalar>(info: &TensorInfo, values: &[T]) -> Result<(), Error> {
     if values.len() != info.shape.len() {
         return Err(Error::TensorLength {
-            tensor: info,
+            tensor: *info,
             found: values.len(),
         });
     }
-    block.as_flat_mut()[info.range()].copy_from_slice(values);
-    Ok(())
+    let variances = holds_variances(info);
+    let bad = values
+        .iter()
+        .position(|&v| !v.is_finite() || (variances && v < T::ZERO));
+    match bad {
+        None => Ok(()),
+        Some(index) => Err(Error::InvalidTensorValue {
+            tensor: full_name(info),
+            index,
+            value: values[index].to_number(),
+            expected: if variances {
+                "a finite number at least 0"
+            } else {
+                "a finite number"
+            },
+        }),
+    }
+}
+
+/// The tensor's full name (`hidden.weight`) as an error holds it.
+fn full_name(info: &TensorInfo) -> Name {
+    let dot = if info.layer.is_empty() { "" } else { "." };
+    Name::from_parts(&[info.layer, dot, info.name])
+}
+
+/// [`Error::UnknownTensor`] for `name`, with the nearest of the tensors `visit` shows.
+pub(crate) fn unknown_tensor(name: &str, visit: impl FnOnce(&mut dyn FnMut(TensorInfo))) -> Error {
+    let mut nearest = Nearest::new(name);
+    visit(&mut |t| nearest.offer(full_name(&t)));
+    Error::UnknownTensor {
+        name: Name::new(name),
+        closest: nearest.best(),
+    }
 }

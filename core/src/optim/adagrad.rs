@@ -1,8 +1,10 @@
 //! Adagrad: PyTorch's `torch.optim.Adagrad`, each step divided by the root of the sum of all
 //! squared gradients so far.
 
-use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{check, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Adagrad, like `torch.optim.Adagrad(params, lr, lr_decay, weight_decay,
@@ -191,6 +193,7 @@ impl<T: Scalar> Adagrad<T> {
 impl<T: Scalar> Optimizer<T> for Adagrad<T> {
     /// The sum of the squared gradients s, one value per parameter.
     type State<P: Tensors<T>> = P;
+    const STATE_TENSORS: &'static [StateTensor] = &[StateTensor::non_negative("sum")];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, sum: &mut P) {
         self.steps = self.steps.saturating_add(1);
@@ -215,6 +218,26 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
         check_lr(lr)?;
         self.lr = lr;
         Ok(())
+    }
+}
+
+/// A checkpoint keeps the learning rate (`lr`) and the step count t (`step`), as PyTorch's
+/// state does.
+impl<T: Scalar> Resume for Adagrad<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), self.lr.to_number());
+        visit(Key::new("step"), Number::Integer(self.steps));
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
+            ["step"] => {
+                self.steps = crate::io::count("step", value)?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

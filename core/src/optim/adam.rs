@@ -1,7 +1,9 @@
 //! Adam: PyTorch's `torch.optim.Adam`, with bias correction and coupled weight decay.
 
-use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{check, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{Flat, InvalidHyperParameter, Scalar};
 
 /// Adam, like `torch.optim.Adam(params, lr, betas, eps, weight_decay)` (without AMSGrad).
@@ -234,6 +236,10 @@ fn powf(base: f64, exp: f64) -> f64 {
 impl<T: Scalar> Optimizer<T> for Adam<T> {
     /// The moments m and v, one value of each per parameter.
     type State<P: Tensors<T>> = AdamState<P, T>;
+    const STATE_TENSORS: &'static [StateTensor] = &[
+        StateTensor::new("exp_avg"),
+        StateTensor::non_negative("exp_avg_sq"),
+    ];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut AdamState<P, T>) {
         self.steps = self.steps.saturating_add(1);
@@ -260,6 +266,26 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         check_lr(lr)?;
         self.lr = lr;
         Ok(())
+    }
+}
+
+/// A checkpoint keeps the learning rate (`lr`) and the step count t (`step`), as PyTorch's
+/// state does.
+impl<T: Scalar> Resume for Adam<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), self.lr.to_number());
+        visit(Key::new("step"), Number::Integer(self.steps));
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
+            ["step"] => {
+                self.steps = crate::io::count("step", value)?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

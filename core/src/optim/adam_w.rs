@@ -1,7 +1,9 @@
 //! AdamW: PyTorch's `torch.optim.AdamW`, Adam with decoupled weight decay.
 
-use super::{Adam, AdamState, DecayScope, Optimizer, Penalty, WeightDecay};
+use super::{Adam, AdamState, DecayScope, Optimizer, Penalty, StateTensor, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// AdamW, like `torch.optim.AdamW(params, lr, betas, eps, weight_decay)` (without AMSGrad):
@@ -153,6 +155,10 @@ impl<T: Scalar> AdamW<T> {
 impl<T: Scalar> Optimizer<T> for AdamW<T> {
     /// Adam's moments m and v, one value of each per parameter.
     type State<P: Tensors<T>> = AdamState<P, T>;
+    const STATE_TENSORS: &'static [StateTensor] = &[
+        StateTensor::new("exp_avg"),
+        StateTensor::non_negative("exp_avg_sq"),
+    ];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut AdamState<P, T>) {
         if !self.decay.is_none() {
@@ -177,6 +183,17 @@ impl<T: Scalar> Optimizer<T> for AdamW<T> {
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
         self.adam.set_lr(lr)
+    }
+}
+
+/// A checkpoint keeps Adam's progress: the learning rate (`lr`) and the step count (`step`).
+impl<T: Scalar> Resume for AdamW<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        self.adam.save_progress(visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        self.adam.load_progress(key, value)
     }
 }
 

@@ -56,6 +56,17 @@ pub trait Optimizer<T: Scalar> {
     /// The state kept for parameters of type `P`.
     type State<P: Tensors<T>>: Flat<T>;
 
+    /// The tensors of the state, one per copy of the parameters it holds, in order, with
+    /// PyTorch's names: a checkpoint saves each under its parameter's name
+    /// (`hidden.weight.exp_avg`). None for plain SGD.
+    ///
+    /// ```
+    /// use typenet_core::optim::{Adam, Optimizer};
+    /// let names: Vec<_> = Adam::<f32>::STATE_TENSORS.iter().map(|s| s.name).collect();
+    /// assert_eq!(names, ["exp_avg", "exp_avg_sq"]);
+    /// ```
+    const STATE_TENSORS: &'static [StateTensor] = &[];
+
     /// One update step: `params` moves against `grads`; `state` is updated.
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut Self::State<P>);
 
@@ -65,6 +76,40 @@ pub trait Optimizer<T: Scalar> {
     /// Changes the learning rate (for schedules). Rejected, with nothing changed, unless it
     /// is finite and greater than zero.
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter>;
+}
+
+/// One tensor of an optimizer's state per parameter tensor, as
+/// [`Optimizer::STATE_TENSORS`] lists them.
+///
+/// ```
+/// use typenet_core::optim::{Momentum, Optimizer, StateTensor};
+/// assert_eq!(Momentum::<f32>::STATE_TENSORS, [StateTensor::new("momentum_buffer")]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateTensor {
+    /// PyTorch's name for it (`exp_avg_sq`), after the parameter's in a checkpoint.
+    pub name: &'static str,
+    /// Whether its values are never negative (a running mean of squares): a checkpoint
+    /// with a negative one is refused.
+    pub non_negative: bool,
+}
+
+impl StateTensor {
+    /// A tensor named `name` of any finite values.
+    pub const fn new(name: &'static str) -> Self {
+        StateTensor {
+            name,
+            non_negative: false,
+        }
+    }
+
+    /// A tensor named `name` of values at least 0.
+    pub const fn non_negative(name: &'static str) -> Self {
+        StateTensor {
+            name,
+            non_negative: true,
+        }
+    }
 }
 
 /// The state of an optimizer `O` for the parameters of network `N` (or any block `P`).

@@ -1,8 +1,10 @@
 //! SGD with momentum, dampening and optional Nesterov: PyTorch's `torch.optim.SGD` with its
 //! `momentum` argument.
 
-use super::{check, check_count, check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{check, check_count, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// SGD with momentum μ, like `torch.optim.SGD(params, lr, momentum, dampening, nesterov)`.
@@ -267,6 +269,7 @@ fn check_nesterov<T: Scalar>(momentum: T, dampening: T) -> Result<(), InvalidHyp
 impl<T: Scalar> Optimizer<T> for Momentum<T> {
     /// The momentum buffer b, one value per parameter.
     type State<P: Tensors<T>> = P;
+    const STATE_TENSORS: &'static [StateTensor] = &[StateTensor::new("momentum_buffer")];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, buffer: &mut P) {
         self.steps = self.steps.saturating_add(1);
@@ -305,6 +308,37 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
         check_lr(lr)?;
         self.lr = lr;
         Ok(())
+    }
+}
+
+/// A checkpoint keeps the learning rate (`lr`), the step count (`step`, which the annealed
+/// momentum follows) and whether the buffer holds a value yet (`buffer_started`, 0 or 1:
+/// PyTorch's `momentum_buffer` is `None` until then).
+impl<T: Scalar> Resume for Momentum<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), self.lr.to_number());
+        visit(Key::new("step"), Number::Integer(self.steps));
+        visit(
+            Key::new("buffer_started"),
+            Number::Integer(u64::from(self.started)),
+        );
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
+            ["step"] => {
+                self.steps = crate::io::count("step", value)?;
+                Ok(())
+            }
+            ["buffer_started"] => {
+                let started = crate::io::count("buffer_started", value)?;
+                check_count("buffer_started", started, started <= 1, "0 or 1")?;
+                self.started = started == 1;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

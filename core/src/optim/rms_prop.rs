@@ -1,8 +1,10 @@
 //! RMSprop: PyTorch's `torch.optim.RMSprop`, each step divided by a running root mean square
 //! of the gradients.
 
-use super::{check, check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{check, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// RMSprop, like `torch.optim.RMSprop(params, lr, alpha, eps, weight_decay)` (without
@@ -154,6 +156,7 @@ impl<T: Scalar> RmsProp<T> {
 impl<T: Scalar> Optimizer<T> for RmsProp<T> {
     /// The running mean of the squared gradients r, one value per parameter.
     type State<P: Tensors<T>> = P;
+    const STATE_TENSORS: &'static [StateTensor] = &[StateTensor::non_negative("square_avg")];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, square_avg: &mut P) {
         let (p, g, r) = (
@@ -180,6 +183,20 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
         check_lr(lr)?;
         self.lr = lr;
         Ok(())
+    }
+}
+
+/// A checkpoint keeps the learning rate (`lr`).
+impl<T: Scalar> Resume for RmsProp<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), self.lr.to_number());
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
+            _ => Ok(()),
+        }
     }
 }
 

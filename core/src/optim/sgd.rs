@@ -1,7 +1,9 @@
 //! Plain stochastic gradient descent: p ← p − lr·g, with g plus a weight-decay penalty.
 
 use super::{check_lr, Optimizer, TensorDecay, WeightDecay};
+use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Plain SGD, p ← p − lr·g, like `torch.optim.SGD(params, lr)`. It keeps no state (its
@@ -83,6 +85,20 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         check_lr(lr)?;
         self.lr = lr;
         Ok(())
+    }
+}
+
+/// A checkpoint keeps the learning rate (`lr`).
+impl<T: Scalar> Resume for Sgd<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), self.lr.to_number());
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! A constant learning rate: the schedule of no schedule.
 
 use super::Schedule;
+use crate::io::{Key, Resume};
 use crate::optim::check_lr;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// The same learning rate at every epoch, η_t = η0: what an optimizer does without a
@@ -39,6 +41,15 @@ impl<T: Scalar> Schedule<T> for Constant<T> {
     }
 
     fn step(&mut self) {}
+}
+
+/// A constant rate has no progress to keep.
+impl<T: Scalar> Resume for Constant<T> {
+    fn save_progress(&self, _: &mut dyn FnMut(Key, Number)) {}
+
+    fn load_progress(&mut self, _: Key, _: Number) -> Result<(), InvalidHyperParameter> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

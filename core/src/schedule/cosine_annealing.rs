@@ -2,7 +2,9 @@
 //! PyTorch's `CosineAnnealingLR`.
 
 use super::{check_positive, cos, Schedule};
+use crate::io::{Key, Resume};
 use crate::optim::{check, check_lr};
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 use core::f64::consts::PI;
 
@@ -122,6 +124,18 @@ impl<T: Scalar> Schedule<T> for CosineAnnealing<T> {
             let before = 1.0 + cos(PI * (t - 1) as f64 / period as f64);
             now / before * (self.lr - eta_min) + eta_min
         };
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`, as PyTorch names it) and the current
+/// rate (`lr`), which the recursive form computes from the last.
+impl<T: Scalar> Resume for CosineAnnealing<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        super::save_steps_and_lr(self.steps, self.lr, visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        super::load_steps_and_lr(&mut self.steps, &mut self.lr, key, value)
     }
 }
 

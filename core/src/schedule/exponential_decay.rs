@@ -1,7 +1,9 @@
 //! Exponential decay: the course's η0·e^(−εt), and PyTorch's `ExponentialLR` (lr ← lr·γ).
 
 use super::{check_decay_factor, check_non_negative, Schedule};
+use crate::io::{Key, Resume};
 use crate::optim::check_lr;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Exponential decay, in either of two forms:
@@ -102,6 +104,18 @@ impl<T: Scalar> Schedule<T> for ExponentialDecay<T> {
             // group["lr"] * gamma
             Form::Recursive { gamma } => self.lr *= gamma,
         }
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`, as PyTorch names it) and the current
+/// rate (`lr`), which the recursive form computes from the last.
+impl<T: Scalar> Resume for ExponentialDecay<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        super::save_steps_and_lr(self.steps, self.lr, visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        super::load_steps_and_lr(&mut self.steps, &mut self.lr, key, value)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Inverse decay: η0/(1 + εt), the course's schedule; PyTorch writes it as a `LambdaLR`.
 
 use super::{check_non_negative, Schedule};
+use crate::io::{Key, Resume};
 use crate::optim::check_lr;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Inverse decay, η_t = η0/(1 + εt), which falls like 1/t once εt ≫ 1. PyTorch has no class
@@ -54,6 +56,20 @@ impl<T: Scalar> Schedule<T> for InverseDecay<T> {
 
     fn step(&mut self) {
         self.steps = self.steps.saturating_add(1);
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`, as PyTorch names it).
+impl<T: Scalar> Resume for InverseDecay<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("last_epoch"), Number::Integer(self.steps));
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        if key.segments() == ["last_epoch"] {
+            self.steps = crate::io::count("last_epoch", value)?;
+        }
+        Ok(())
     }
 }
 

@@ -2,7 +2,9 @@
 //! `LinearLR` with `end_factor=1`.
 
 use super::{check_positive, Schedule};
+use crate::io::{Key, Resume};
 use crate::optim::{check, check_lr};
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Linear warm-up over N steps from a start factor s: η_t = η0·(s + (1 − s)·min(t, N)/N),
@@ -104,6 +106,18 @@ impl<T: Scalar> Schedule<T> for LinearWarmup<T> {
             let factor = 1.0 + rise / (total as f64 * start + (t - 1) as f64 * rise);
             self.lr *= factor;
         }
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`, as PyTorch names it) and the current
+/// rate (`lr`), which the recursive form computes from the last.
+impl<T: Scalar> Resume for LinearWarmup<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        super::save_steps_and_lr(self.steps, self.lr, visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        super::load_steps_and_lr(&mut self.steps, &mut self.lr, key, value)
     }
 }
 

@@ -63,8 +63,9 @@ pub use reduce_on_plateau::{ReduceOnPlateau, Threshold};
 pub use sequential::Sequential;
 pub use step_decay::StepDecay;
 
+use crate::io::Key;
 use crate::optim::{check, check_count, Optimizer};
-use crate::{InvalidHyperParameter, Scalar};
+use crate::{InvalidHyperParameter, Number, Scalar};
 
 /// A learning rate that changes with each epoch or each step, for any optimizer.
 ///
@@ -205,6 +206,34 @@ fn powf(base: f64, exp: f64) -> f64 {
     return base.powf(exp);
     #[cfg(not(feature = "std"))]
     return libm::pow(base, exp);
+}
+
+/// Saves the progress of a schedule that keeps its step count and current rate.
+fn save_steps_and_lr(steps: u64, lr: f64, visit: &mut dyn FnMut(Key, Number)) {
+    visit(Key::new("last_epoch"), Number::Integer(steps));
+    visit(Key::new("lr"), Number::F64(lr));
+}
+
+/// Restores one scalar that [`save_steps_and_lr`] saved.
+fn load_steps_and_lr(
+    steps: &mut u64,
+    lr: &mut f64,
+    key: Key,
+    value: Number,
+) -> Result<(), InvalidHyperParameter> {
+    match key.segments() {
+        ["last_epoch"] => *steps = crate::io::count("last_epoch", value)?,
+        ["lr"] => *lr = restored_lr(value)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A schedule's rate read back from a checkpoint: finite and at least 0 (annealing may end
+/// at 0).
+fn restored_lr(value: Number) -> Result<f64, InvalidHyperParameter> {
+    let ok = |x: f64| x.is_finite() && x >= 0.0;
+    crate::io::float("learning rate", value, ok, "a finite number at least 0")
 }
 
 /// Checks a count that must be at least 1 (a period, a number of steps).

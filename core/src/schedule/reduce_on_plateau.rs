@@ -2,7 +2,9 @@
 //! PyTorch's `ReduceLROnPlateau`.
 
 use super::{apply, check_non_negative};
+use crate::io::{Key, Resume};
 use crate::optim::{check, check_lr, Optimizer};
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Multiplies the learning rate by a factor when a validation metric has not improved for
@@ -315,6 +317,37 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     /// ```
     pub fn bad_epochs(&self) -> u64 {
         self.bad_epochs
+    }
+}
+
+/// A checkpoint keeps the current rate (`lr`), the best metric (`best`), the bad epochs
+/// counted (`num_bad_epochs`) and the cooldown left (`cooldown_counter`), under PyTorch's
+/// names.
+impl<T: Scalar> Resume for ReduceOnPlateau<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("lr"), Number::F64(self.lr));
+        visit(Key::new("best"), Number::F64(self.best));
+        visit(Key::new("num_bad_epochs"), Number::Integer(self.bad_epochs));
+        visit(
+            Key::new("cooldown_counter"),
+            Number::Integer(self.cooldown_left),
+        );
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.segments() {
+            ["lr"] => self.lr = super::restored_lr(value)?,
+            ["best"] => {
+                let not_nan = |x: f64| !x.is_nan();
+                self.best = crate::io::float("best", value, not_nan, "a number or ±∞")?;
+            }
+            ["num_bad_epochs"] => self.bad_epochs = crate::io::count("num_bad_epochs", value)?,
+            ["cooldown_counter"] => {
+                self.cooldown_left = crate::io::count("cooldown_counter", value)?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

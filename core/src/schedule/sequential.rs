@@ -1,7 +1,9 @@
 //! One schedule, then another: PyTorch's `SequentialLR` with one milestone.
 
 use super::Schedule;
+use crate::io::{Key, Resume};
 use crate::Scalar;
+use crate::{InvalidHyperParameter, Number};
 
 /// Runs `first` for `milestone` steps, then `second` from its own start: at t < milestone
 /// the rate is `first`'s at t, from then on `second`'s at t − milestone. Like
@@ -70,6 +72,30 @@ impl<T: Scalar, A: Schedule<T>, B: Schedule<T>> Schedule<T> for Sequential<A, B>
             self.first.step();
         } else if self.steps > self.milestone {
             self.second.step();
+        }
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`) and each schedule's progress under `0.`
+/// and `1.` (`0.last_epoch`), as PyTorch's `SequentialLR` lists its schedulers.
+impl<A: Resume, B: Resume> Resume for Sequential<A, B> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        visit(Key::new("last_epoch"), Number::Integer(self.steps));
+        self.first
+            .save_progress(&mut |key, value| visit(key.under("0"), value));
+        self.second
+            .save_progress(&mut |key, value| visit(key.under("1"), value));
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        match key.first() {
+            "last_epoch" if key.segments().len() == 1 => {
+                self.steps = crate::io::count("last_epoch", value)?;
+                Ok(())
+            }
+            "0" => self.first.load_progress(key.rest(), value),
+            "1" => self.second.load_progress(key.rest(), value),
+            _ => Ok(()),
         }
     }
 }

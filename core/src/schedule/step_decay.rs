@@ -1,7 +1,9 @@
 //! Step decay: the learning rate times γ every T epochs, as PyTorch's `StepLR`.
 
 use super::{check_decay_factor, check_positive, powf, Schedule};
+use crate::io::{Key, Resume};
 use crate::optim::check_lr;
+use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
 /// Step decay, ×γ every T epochs: η_t = η0·γ^⌊t/T⌋, like
@@ -99,6 +101,18 @@ impl<T: Scalar> Schedule<T> for StepDecay<T> {
             // group["lr"] * gamma at every nonzero multiple of step_size
             self.lr *= self.gamma;
         }
+    }
+}
+
+/// A checkpoint keeps the step count (`last_epoch`, as PyTorch names it) and the current
+/// rate (`lr`), which the recursive form computes from the last.
+impl<T: Scalar> Resume for StepDecay<T> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        super::save_steps_and_lr(self.steps, self.lr, visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        super::load_steps_and_lr(&mut self.steps, &mut self.lr, key, value)
     }
 }
 

@@ -1,9 +1,10 @@
 //! How a trainer changes the learning rate: a schedule stepped per epoch or per step, or
 //! reduced when the validation loss stops improving.
 
+use crate::io::{Key, Resume};
 use crate::optim::Optimizer;
 use crate::schedule::{ReduceOnPlateau, Schedule};
-use crate::{InvalidHyperParameter, Scalar};
+use crate::{InvalidHyperParameter, Number, Scalar};
 
 /// What a [`Trainer`](crate::train::Trainer) does with the learning rate: nothing
 /// ([`ConstantLr`]), a [`Schedule`] stepped after every epoch ([`PerEpoch`]) or every step
@@ -100,5 +101,36 @@ impl<T: Scalar> LrPolicy<T> for ReduceOnPlateau<T> {
     ) -> Result<(), InvalidHyperParameter> {
         self.step_with(loss);
         self.apply(optimizer)
+    }
+}
+
+/// Nothing to keep.
+impl Resume for ConstantLr {
+    fn save_progress(&self, _: &mut dyn FnMut(Key, Number)) {}
+
+    fn load_progress(&mut self, _: Key, _: Number) -> Result<(), InvalidHyperParameter> {
+        Ok(())
+    }
+}
+
+/// The schedule's progress.
+impl<S: Resume> Resume for PerEpoch<S> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        self.0.save_progress(visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        self.0.load_progress(key, value)
+    }
+}
+
+/// The schedule's progress.
+impl<S: Resume> Resume for PerStep<S> {
+    fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
+        self.0.save_progress(visit);
+    }
+
+    fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
+        self.0.load_progress(key, value)
     }
 }

@@ -267,6 +267,16 @@ where
         &self.sampler
     }
 
+    /// The learning-rate policy, with its progress (a schedule's position).
+    pub fn lr_policy_ref(&self) -> &L {
+        &self.lr
+    }
+
+    /// The learning-rate policy, mutably: to restore its progress from a checkpoint.
+    pub fn lr_policy_mut(&mut self) -> &mut L {
+        &mut self.lr
+    }
+
     /// The training run: optimizer and blocks.
     pub fn training(&self) -> &Training<N, O, B, T, S> {
         &self.training

@@ -203,6 +203,11 @@ where
         self.steps
     }
 
+    /// Sets the count of updates made, as a checkpoint restores it.
+    pub(crate) fn set_steps(&mut self, steps: u64) {
+        self.steps = steps;
+    }
+
     /// One training step on a batch: forward pass in training mode, loss, backward pass,
     /// clipping (if set), buffer updates and the optimizer's update. Returns the loss before
     /// the update and the gradients' norm before clipping.
