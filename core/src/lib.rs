@@ -31,6 +31,7 @@ pub mod init;
 pub mod io;
 pub mod layers;
 pub mod loss;
+pub mod memory;
 mod matrix;
 pub mod mode;
 mod network;
