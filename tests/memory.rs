@@ -65,7 +65,10 @@ fn training_figures_are_the_blocks<N: Network<f32>, O: Optimizer<f32>, const B: 
     assert_eq!(M::<N, O, B>::PARAMETER_BYTES, N::PARAMETER_BYTES);
     assert_eq!(M::<N, O, B>::BUFFER_BYTES, N::BUFFER_BYTES);
     assert_eq!(M::<N, O, B>::GRADIENT_BYTES, size_of_val(&blocks.grads));
-    assert_eq!(M::<N, O, B>::OPTIMIZER_STATE_BYTES, size_of_val(&blocks.state));
+    assert_eq!(
+        M::<N, O, B>::OPTIMIZER_STATE_BYTES,
+        size_of_val(&blocks.state)
+    );
     assert_eq!(
         M::<N, O, B>::OPTIMIZER_STATE_BYTES,
         state_copies * N::PARAMETER_BYTES
@@ -176,7 +179,11 @@ fn readme_table() -> String {
     let network = Digits::<f32>::NETWORK_BYTES;
     for (i, (what, total, state, cache)) in rows.into_iter().enumerate() {
         let training = i < 2;
-        let grads = if training { Digits::<f32>::GRADIENT_BYTES } else { 0 };
+        let grads = if training {
+            Digits::<f32>::GRADIENT_BYTES
+        } else {
+            0
+        };
         let inputs = if training { 32 * 64 * 4 } else { 0 };
         assert_eq!(total, network + grads + state + cache + inputs, "{what}");
         table.push_str(&format!(

@@ -96,7 +96,12 @@ impl Budget {
 
     /// Judges `parts` (named byte counts, in any order) against `budget` bytes, written
     /// `written` by the user, for `purpose` ("to train with Adam at batch 8").
-    const fn judge(parts: &mut [(&str, usize)], budget: u64, written: &str, purpose: Message) -> Self {
+    const fn judge(
+        parts: &mut [(&str, usize)],
+        budget: u64,
+        written: &str,
+        purpose: Message,
+    ) -> Self {
         let mut total: u64 = 0;
         let mut i = 0;
         while i < parts.len() {
