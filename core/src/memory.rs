@@ -23,7 +23,7 @@ use core::mem::size_of;
 /// # Type parameters
 /// `N` the network, `O` the optimizer, `B` the batch size, `T` the scalar (`f32` unless
 /// given). Only its constants are used; no value of it exists.
-pub struct TrainingMemory<N, O, const B: usize, T = f32>(PhantomData<fn() -> (N, O, T)>);
+pub struct TrainingMemory<N, O, const B: usize, T = f32>(Types<(N, O, T)>);
 
 impl<N: Network<T>, O: Optimizer<T>, const B: usize, T: Scalar> TrainingMemory<N, O, B, T>
 where
@@ -59,7 +59,7 @@ where
 ///
 /// # Type parameters
 /// `N` the network, `B` the batch size, `T` the scalar (`f32` unless given).
-pub struct InferenceMemory<N, const B: usize, T = f32>(PhantomData<fn() -> (N, T)>);
+pub struct InferenceMemory<N, const B: usize, T = f32>(Types<(N, T)>);
 
 impl<N: Network<T>, const B: usize, T: Scalar> InferenceMemory<N, B, T>
 where
@@ -74,6 +74,9 @@ where
     /// The network ([`Network::NETWORK_BYTES`]) and the cache.
     pub const TOTAL_BYTES: usize = N::NETWORK_BYTES + Self::CACHE_BYTES;
 }
+
+/// Names types without holding a value of them (and without their auto traits).
+type Types<Of> = PhantomData<fn() -> Of>;
 
 /// A memory budget checked while compiling: whether the figures fit, and if not, the
 /// message that says by how much and what takes the most. `network!` emits a constant
