@@ -130,6 +130,37 @@ pub mod train {
     pub use typenet_core::train::*;
 }
 
+/// What a network needs in memory, in bytes, as constants; everything of
+/// `typenet_core::memory`, with an example that declares a network.
+///
+/// ```
+/// use typenet::memory::{training_budget, InferenceMemory, TrainingMemory};
+/// use typenet::prelude::*;
+/// use typenet::train::StepBlocks;
+///
+/// network! {
+///     struct Digits { input: 64, hidden: dense(128), relu, output: dense(10), loss: softmax_cross_entropy }
+/// }
+///
+/// // 64·128 + 128 weights and biases, then 128·10 + 10, of 4 bytes.
+/// assert_eq!(Digits::<f32>::PARAMETER_BYTES, 38_440);
+/// type AdamAt8 = TrainingMemory<Digits, Adam, 8>;
+/// assert_eq!(AdamAt8::OPTIMIZER_STATE_BYTES, 2 * 38_440);
+/// assert_eq!(AdamAt8::STEP_BYTES, core::mem::size_of::<StepBlocks<Digits, Adam, 8>>());
+/// assert_eq!(AdamAt8::TOTAL_BYTES, Digits::<f32>::NETWORK_BYTES + AdamAt8::STEP_BYTES);
+/// assert_eq!(InferenceMemory::<Digits, 1>::TOTAL_BYTES, 40_568);
+///
+/// // What a `budget: 48 KiB for training with adam at batch 8` compiles to.
+/// let budget = training_budget::<Digits, Adam, 8, f32>(48 * 1024, "48 KiB", "Adam");
+/// assert_eq!(
+///     budget.exceeded(),
+///     Some("this network needs 172,832 bytes to train with Adam at batch 8, over the budget of 49,152 (48 KiB): optimizer state 76,880, parameters 38,440, gradients 38,440"),
+/// );
+/// ```
+pub mod memory {
+    pub use typenet_core::memory::*;
+}
+
 /// Weights and checkpoints in the safetensors format, with PyTorch's names and layouts,
 /// without a heap; everything of `typenet_core::io`, with examples that declare networks.
 ///
@@ -245,5 +276,6 @@ pub mod __private {
     pub use typenet_core::mode::Mode;
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{LayerTensors, TensorInfo, Tensors};
+    pub use typenet_core::{memory, optim};
     pub use typenet_core::{Flat, Init, InputOf, LayerOutput, Network, OutputOf, Scalar};
 }

@@ -32,6 +32,7 @@ pub mod io;
 pub mod layers;
 pub mod loss;
 mod matrix;
+pub mod memory;
 pub mod mode;
 mod network;
 pub mod normalize;

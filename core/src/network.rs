@@ -85,6 +85,16 @@ pub trait Network<T: Scalar>: Flat<T> {
     const BUFFERED: usize = <Self::Buffers as Flat<T>>::LEN;
     /// The bytes the parameters take (and the gradients, and each copy of optimizer state).
     const PARAMETER_BYTES: usize = core::mem::size_of::<Self::Params>();
+    /// The bytes the buffers take (batch norm's running statistics; 0 without them).
+    const BUFFER_BYTES: usize = core::mem::size_of::<Self::Buffers>();
+    /// The bytes the gradients take: a block of the parameters' type, so
+    /// [`PARAMETER_BYTES`](Network::PARAMETER_BYTES) again.
+    const GRADIENT_BYTES: usize = core::mem::size_of::<Self::Params>();
+    /// The bytes a network value takes: its parameters and its buffers, nothing else.
+    /// The rest of what training or inference needs is in
+    /// [`TrainingMemory`](crate::memory::TrainingMemory) and
+    /// [`InferenceMemory`](crate::memory::InferenceMemory).
+    const NETWORK_BYTES: usize = core::mem::size_of::<Self>();
     /// Whether the targets are class indices (the loss is a classifier's).
     const CLASSIFIES: bool = <Self::Loss as Loss<T, Self::Output, Self::Target>>::CLASSIFIES;
 

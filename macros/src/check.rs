@@ -17,6 +17,8 @@ pub struct Plan<'a> {
     pub input: Width,
     pub layers: Vec<Planned>,
     pub loss: &'static LossKind,
+    /// The memory budgets, in the order written.
+    pub budgets: Vec<crate::check_budget::Budget>,
 }
 
 /// One layer of a checked network.
@@ -71,6 +73,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     let layers = layers_chain(net, input.as_ref(), &params, &mut errors);
     at_least_one_layer(net, &mut errors);
     names_are_unique(&layers, &mut errors);
+    let budgets = crate::check_budget::network(net, &mut errors);
     errors.finish()?;
     match (input, loss) {
         (Some(input), Some(loss)) => Ok(Plan {
@@ -78,6 +81,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
             input,
             layers,
             loss,
+            budgets,
         }),
         // Both cases pushed an error above, so `finish` has returned.
         _ => Err(Error::new(net.brace.span.close(), "incomplete network")),
@@ -235,11 +239,12 @@ fn resolve(width: Width, params: &[Ident]) -> Width {
     width
 }
 
-// Rule: the first entry, and only the first, is `input: WIDTH`.
+// Rule: the first entry, and only the first, is `input: WIDTH`. Budgets may stand anywhere:
+// they say nothing about the order of the layers.
 fn input_comes_first(net: &Network, params: &[Ident], errors: &mut Errors) -> Option<Width> {
     let mut found = None;
     let mut written = false;
-    for (i, item) in net.items.iter().enumerate() {
+    for (i, item) in not_budgets(net).enumerate() {
         if let Item::Input { key, width: value } = item {
             if i == 0 {
                 found = width(value, params, errors);
@@ -253,7 +258,9 @@ fn input_comes_first(net: &Network, params: &[Ident], errors: &mut Errors) -> Op
         }
     }
     if !written {
-        let span = net.items.first().map_or(net.brace.span.close(), item_span);
+        let span = not_budgets(net)
+            .next()
+            .map_or(net.brace.span.close(), item_span);
         errors.push(Error::new(
             span,
             "a network starts with its input width, e.g. `input: 64,`",
@@ -262,12 +269,12 @@ fn input_comes_first(net: &Network, params: &[Ident], errors: &mut Errors) -> Op
     found
 }
 
-// Rule: the last entry, and only the last, is `loss: NAME` with a known loss.
+// Rule: the last entry, and only the last, is `loss: NAME` with a known loss (budgets aside).
 fn loss_comes_last(net: &Network, errors: &mut Errors) -> Option<&'static LossKind> {
     let mut found = None;
     let mut written = false;
-    let last = net.items.len().saturating_sub(1);
-    for (i, item) in net.items.iter().enumerate() {
+    let last = not_budgets(net).count().saturating_sub(1);
+    for (i, item) in not_budgets(net).enumerate() {
         match item {
             Item::Loss { key, name: loss } => {
                 written = true;
@@ -817,10 +824,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The entries other than budgets, which may stand anywhere.
+fn not_budgets(net: &Network) -> impl Iterator<Item = &Item> {
+    net.items
+        .iter()
+        .filter(|item| !matches!(item, Item::Budget { .. }))
+}
+
 fn item_span(item: &Item) -> Span {
     match item {
         Item::Input { key, .. } => key.span,
         Item::Loss { key, .. } => key.span,
+        Item::Budget { key, .. } => key.span,
         Item::Layer(layer) => layer
             .label
             .as_ref()

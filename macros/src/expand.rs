@@ -19,6 +19,7 @@
 //! generated names give way to the user's (`Names`), and keywords are written raw.
 
 use crate::check::{OptionValue, Plan, Planned};
+use crate::check_budget::Budget;
 use crate::parse::{Network, Width};
 use crate::registry::{OptionKind, WidthRule};
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -280,6 +281,7 @@ pub fn network(plan: &Plan) -> TokenStream {
     let loss_doc = format!("Its loss is {}.", plan.loss.doc);
     let layers_doc = format!("The configuration of each layer of {name_doc}, by name.");
     let summary = summary(plan);
+    let budgets = plan.budgets.iter().map(|b| budget_check(&p, &name, b));
     let updates_layers_ref = layers
         .iter()
         .any(|l| l.kind.buffers)
@@ -478,6 +480,50 @@ pub fn network(plan: &Plan) -> TokenStream {
                 ::core::fmt::DebugStruct::finish(&mut #debug)
             }
         }
+
+        #(#budgets)*
+    }
+}
+
+/// The check of one memory budget: a constant of the caller's module, evaluated while
+/// compiling, that panics with core's message when the network does not fit. The panic is
+/// written here, not in core, so that the one error points at the budget and nowhere else;
+/// every figure is computed in core from the types. The network is checked with `f32`, its
+/// default scalar.
+fn budget_check(p: &TokenStream, name: &Ident, budget: &Budget) -> TokenStream {
+    let f32 = quote!(::core::primitive::f32);
+    // The item at the budget's first token and the panic's arguments at its last, so that
+    // the error underlines the whole budget.
+    let mut spans = budget.tokens.clone().into_iter().map(|tree| tree.span());
+    let first = spans.next().unwrap_or_else(Span::call_site);
+    let last = spans.last().unwrap_or(first);
+    let bytes = syn::LitInt::new(&format!("{}u64", budget.bytes), first);
+    let batch = syn::LitInt::new(&budget.batch.to_string(), first);
+    let written = &budget.written;
+    let check = match budget.optimizer {
+        Some(optimizer) => {
+            let ty = Ident::new(optimizer.ty, first);
+            let display = optimizer.display;
+            quote_spanned! {first=>
+                #p::memory::training_budget::<#name<#f32>, #p::optim::#ty<#f32>, #batch, #f32>(
+                    #bytes, #written, #display,
+                )
+            }
+        }
+        None => quote_spanned! {first=>
+            #p::memory::inference_budget::<#name<#f32>, #batch, #f32>(#bytes, #written)
+        },
+    };
+    // A local of the expansion's own, which no constant of the caller's module can capture.
+    let over = Ident::new("over", Span::mixed_site());
+    let args = quote_spanned!(last=> ("{}", #over));
+    // const _: () = { if let Some(over) = training_budget::<Digits<f32>, Adam<f32>, 8, f32>(49152u64, "48 KiB", "Adam").exceeded() { panic!("{}", over) } };
+    quote_spanned! {first=>
+        const _: () = {
+            if let ::core::option::Option::Some(#over) = #p::memory::Budget::exceeded(&#check) {
+                ::core::panic! #args
+            }
+        };
     }
 }
 

@@ -8,6 +8,7 @@
 use proc_macro::TokenStream;
 
 mod check;
+mod check_budget;
 mod check_names;
 #[cfg(test)]
 mod every_token;

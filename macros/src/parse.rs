@@ -8,6 +8,7 @@
 //! Header   := Attribute* Visibility "struct" Ident Generics? WhereClause?
 //! Item     := "input" ":" Value
 //!           | "loss" ":" Ident
+//!           | "budget" ":" Value                                     // e.g. `budget: 48 KiB for training with adam at batch 8`
 //!           | (Ident ":")? Ident ("(" Arg ("," Arg)* ","? ")")?     // a layer, e.g. `hidden: dense(128)`, `relu`
 //! Arg      := Ident "=" Value                                       // an option, e.g. `init = he`
 //!           | Value "->" Value                                      // `in -> out` widths
@@ -29,6 +30,7 @@ use syn::{braced, parenthesized, Attribute, Generics, Ident, LitInt, Token, Type
 pub mod kw {
     syn::custom_keyword!(input);
     syn::custom_keyword!(loss);
+    syn::custom_keyword!(budget);
 }
 
 /// How deeply a description may nest, counting each enclosing bracket, each unclosed `<`
@@ -56,8 +58,19 @@ pub struct Network {
 
 /// One comma-separated entry of the body.
 pub enum Item {
-    Input { key: kw::input, width: Value },
-    Loss { key: kw::loss, name: Ident },
+    Input {
+        key: kw::input,
+        width: Value,
+    },
+    Loss {
+        key: kw::loss,
+        name: Ident,
+    },
+    /// A memory budget, its value kept as tokens for `check_budget` to read.
+    Budget {
+        key: kw::budget,
+        value: Value,
+    },
     Layer(Layer),
 }
 
@@ -176,6 +189,14 @@ impl Parse for Item {
             return Ok(Item::Loss {
                 key,
                 name: input.parse()?,
+            });
+        }
+        if input.peek(kw::budget) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+            let key = input.parse()?;
+            input.parse::<Token![:]>()?;
+            return Ok(Item::Budget {
+                key,
+                value: input.parse()?,
             });
         }
         let first: Ident = input.parse()?;

@@ -1,4 +1,5 @@
-//! The one table of everything `network!` knows by name: layers, initializers and losses.
+//! The one table of everything `network!` knows by name: layers, initializers, losses, and
+//! the optimizers a memory budget names.
 //!
 //! Each row maps a name to its type in `typenet-core` and says how the macro composes it:
 //! its width rule, its options (with their checks and defaults), and which blocks it has.
@@ -223,6 +224,53 @@ pub const LOSSES: &[LossKind] = &[
     },
 ];
 
+/// One optimizer, as a `budget: … for training with NAME …` names it. Only its core type
+/// is here: what its state costs follows from that type's `State`, in core.
+pub struct OptimizerKind {
+    pub name: &'static str,
+    /// Its core type in `typenet_core::optim`, generic over the scalar.
+    pub ty: &'static str,
+    /// How the budget's error message names it.
+    pub display: &'static str,
+}
+
+pub const OPTIMIZERS: &[OptimizerKind] = &[
+    optimizer("sgd", "Sgd", "SGD"),
+    optimizer("momentum", "Momentum", "momentum"),
+    // Nesterov's look-ahead is a flag of `Momentum`: the same state.
+    optimizer("nesterov", "Momentum", "Nesterov momentum"),
+    optimizer("adam", "Adam", "Adam"),
+    optimizer("adamw", "AdamW", "AdamW"),
+    optimizer("rmsprop", "RmsProp", "RMSprop"),
+    optimizer("adagrad", "Adagrad", "Adagrad"),
+];
+
+const fn optimizer(name: &'static str, ty: &'static str, display: &'static str) -> OptimizerKind {
+    OptimizerKind { name, ty, display }
+}
+
+/// The units of a budget's size, and how many bytes each is.
+pub const UNITS: &[(&str, u64)] = &[("B", 1), ("KiB", 1 << 10), ("MiB", 1 << 20)];
+
+pub fn optimizer_by_name(name: &str) -> Option<&'static OptimizerKind> {
+    OPTIMIZERS.iter().find(|k| k.name == name)
+}
+
+pub fn optimizer_names() -> Vec<&'static str> {
+    OPTIMIZERS.iter().map(|k| k.name).collect()
+}
+
+pub fn unit(name: &str) -> Option<u64> {
+    UNITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
+}
+
+pub fn unit_names() -> Vec<&'static str> {
+    UNITS.iter().map(|(n, _)| *n).collect()
+}
+
 pub fn layer(name: &str) -> Option<&'static LayerKind> {
     LAYERS.iter().find(|k| k.name == name)
 }
@@ -256,6 +304,7 @@ mod tests {
         let mut names = layer_names();
         names.extend(loss_names());
         names.extend(init_names());
+        names.extend(optimizer_names());
         let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();
