@@ -41,6 +41,7 @@ use small::{initial, Problem, Small, SmallCache, SmallGrads, SmallParams};
 use small::{PARAMETERS, ROWS, STEPS};
 use typenet::optim::{try_clip_grad_norm, try_clip_grad_value, StateOf};
 use typenet::optim::{Adagrad, Adam, AdamState, AdamW, Momentum, RmsProp, Sgd, WeightDecay};
+use typenet::optim::{Amsgrad, AmsgradState, Centered, NoMomentum, RmsPropState, WithMomentum};
 use typenet::prelude::*;
 
 /// The fixtures every run shares, in one precision (its name, for messages, is
@@ -234,6 +235,37 @@ fn adam_w<T: Precision>(decay: Decay) -> AdamW<T> {
     opt.with_weight_decay(decay.of())
 }
 
+/// `Adam(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`, with `decay`.
+fn amsgrad<T: Precision>(decay: Decay) -> Adam<T, Amsgrad> {
+    let adam = adam(decay).with_betas(T::BETA1, OPT_AMSGRAD_BETA2).unwrap();
+    adam.amsgrad()
+}
+
+/// `AdamW(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`, with `decay` decoupled.
+fn adam_w_amsgrad<T: Precision>(decay: Decay) -> AdamW<T, Amsgrad> {
+    let opt = adam_w(decay)
+        .with_betas(T::BETA1, OPT_AMSGRAD_BETA2)
+        .unwrap();
+    opt.amsgrad()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9)`, with `decay`.
+fn rms_prop_momentum<T: Precision>(decay: Decay) -> RmsProp<T, WithMomentum> {
+    rms_prop(decay).with_momentum(OPT_RMSPROP_MOMENTUM).unwrap()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, centered=True)`, with `decay`.
+fn rms_prop_centered<T: Precision>(decay: Decay) -> RmsProp<T, NoMomentum, Centered> {
+    rms_prop(decay).centered()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9, centered=True)`, with `decay`.
+fn rms_prop_centered_momentum<T: Precision>(decay: Decay) -> RmsProp<T, WithMomentum, Centered> {
+    rms_prop_centered(decay)
+        .with_momentum(OPT_RMSPROP_MOMENTUM)
+        .unwrap()
+}
+
 /// Picks the optimizer's state blocks out of its state, in the order PyTorch names them.
 type Views<O, T, const K: usize> = fn(&StateOf<O, SmallParams<T>, T>) -> [&[T]; K];
 
@@ -250,6 +282,40 @@ fn buffer<T: Scalar>(state: &SmallParams<T>) -> [&[T]; 1] {
 /// Adam's `exp_avg` (m) and `exp_avg_sq` (v).
 fn moments<T: Scalar>(state: &AdamState<SmallParams<T>, T>) -> [&[T]; 2] {
     [state.m.as_flat(), state.v.as_flat()]
+}
+
+/// AMSGrad's `exp_avg` (m), `exp_avg_sq` (v) and `max_exp_avg_sq` (v̄).
+fn amsgrad_moments<T: Scalar>(state: &AmsgradState<SmallParams<T>, T>) -> [&[T]; 3] {
+    [state.m.as_flat(), state.v.as_flat(), state.v_max.as_flat()]
+}
+
+/// RMSprop's `square_avg` and `momentum_buffer`.
+fn square_avg_and_buffer<T: Scalar>(
+    state: &RmsPropState<SmallParams<T>, T, SmallParams<T>, [T; 0]>,
+) -> [&[T]; 2] {
+    [state.square_avg.as_flat(), state.momentum_buffer.as_flat()]
+}
+
+/// Centered RMSprop's `square_avg` and `grad_avg`.
+fn square_avg_and_grad_avg<T: Scalar>(
+    state: &RmsPropState<SmallParams<T>, T, [T; 0], SmallParams<T>>,
+) -> [&[T]; 2] {
+    [state.square_avg.as_flat(), state.grad_avg.as_flat()]
+}
+
+/// Centered RMSprop with momentum: `square_avg`, `momentum_buffer` and `grad_avg`.
+fn rms_prop_state<T: Scalar>(state: &RmsPropState<SmallParams<T>, T>) -> [&[T]; 3] {
+    let RmsPropState {
+        square_avg,
+        momentum_buffer,
+        grad_avg,
+        ..
+    } = state;
+    [
+        square_avg.as_flat(),
+        momentum_buffer.as_flat(),
+        grad_avg.as_flat(),
+    ]
 }
 
 /// Trains `Small` from PyTorch's initial parameters with `opt` for five steps on the
@@ -725,4 +791,131 @@ fn check_clipping<T: Precision>() -> f64 {
 #[test]
 fn clipping_matches_pytorch() {
     report("Clipping", check_clipping::<f64>(), check_clipping::<f32>());
+}
+
+/// `Adam(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`: the step divides by the
+/// root of the largest v so far, which (β₂ = 0.9) falls below it on some parameters.
+#[test]
+fn adam_amsgrad_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad", amsgrad(Decay::None), amsgrad_moments,
+        losses: ADAM_AMSGRAD_LOSSES_F64 / ADAM_AMSGRAD_LOSSES_F32,
+        params: ADAM_AMSGRAD_PARAMS_F64 / ADAM_AMSGRAD_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_EXP_AVG_F64 / ADAM_AMSGRAD_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// AMSGrad with `weight_decay=0.05` on the weights only.
+#[test]
+fn adam_amsgrad_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad, decay on weights", amsgrad(Decay::WeightsOnly), amsgrad_moments,
+        losses: ADAM_AMSGRAD_DECAY_WEIGHTS_LOSSES_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_LOSSES_F32,
+        params: ADAM_AMSGRAD_DECAY_WEIGHTS_PARAMS_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// AMSGrad with L1 on every parameter.
+#[test]
+fn adam_amsgrad_with_l1_on_all_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad, L1 on all", amsgrad(Decay::L1All), amsgrad_moments,
+        losses: ADAM_AMSGRAD_L1_ALL_LOSSES_F64 / ADAM_AMSGRAD_L1_ALL_LOSSES_F32,
+        params: ADAM_AMSGRAD_L1_ALL_PARAMS_F64 / ADAM_AMSGRAD_L1_ALL_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_L1_ALL_EXP_AVG_F64 / ADAM_AMSGRAD_L1_ALL_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_L1_ALL_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_L1_ALL_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_L1_ALL_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_L1_ALL_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// `AdamW(…, amsgrad=True)` with `weight_decay=0.05` (decoupled) on the weights only.
+#[test]
+fn adam_w_amsgrad_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "AdamW, AMSGrad, decay on weights", adam_w_amsgrad(Decay::WeightsOnly), amsgrad_moments,
+        losses: ADAMW_AMSGRAD_DECAY_WEIGHTS_LOSSES_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_LOSSES_F32,
+        params: ADAMW_AMSGRAD_DECAY_WEIGHTS_PARAMS_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_PARAMS_F32,
+        exp_avg: ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F32,
+        exp_avg_sq: ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAMW_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9)`: the buffer starts at zero.
+#[test]
+fn rms_prop_with_momentum_matches_pytorch() {
+    run!(
+        "RMSprop, momentum", rms_prop_momentum(Decay::None), square_avg_and_buffer,
+        losses: RMSPROP_MOMENTUM_LOSSES_F64 / RMSPROP_MOMENTUM_LOSSES_F32,
+        params: RMSPROP_MOMENTUM_PARAMS_F64 / RMSPROP_MOMENTUM_PARAMS_F32,
+        square_avg: RMSPROP_MOMENTUM_SQUARE_AVG_F64 / RMSPROP_MOMENTUM_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_MOMENTUM_BUFFER_F64 / RMSPROP_MOMENTUM_BUFFER_F32,
+    );
+}
+
+/// RMSprop with momentum and `weight_decay=0.05` on the weights only.
+#[test]
+fn rms_prop_with_momentum_and_decay_on_weights_matches_pytorch() {
+    run!(
+        "RMSprop, momentum, decay on weights", rms_prop_momentum(Decay::WeightsOnly), square_avg_and_buffer,
+        losses: RMSPROP_MOMENTUM_DECAY_WEIGHTS_LOSSES_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_LOSSES_F32,
+        params: RMSPROP_MOMENTUM_DECAY_WEIGHTS_PARAMS_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_PARAMS_F32,
+        square_avg: RMSPROP_MOMENTUM_DECAY_WEIGHTS_SQUARE_AVG_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_MOMENTUM_DECAY_WEIGHTS_BUFFER_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_BUFFER_F32,
+    );
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, centered=True)`: √(r − ḡ²) + ε.
+#[test]
+fn rms_prop_centered_matches_pytorch() {
+    run!(
+        "RMSprop, centered", rms_prop_centered(Decay::None), square_avg_and_grad_avg,
+        losses: RMSPROP_CENTERED_LOSSES_F64 / RMSPROP_CENTERED_LOSSES_F32,
+        params: RMSPROP_CENTERED_PARAMS_F64 / RMSPROP_CENTERED_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_SQUARE_AVG_F64 / RMSPROP_CENTERED_SQUARE_AVG_F32,
+        grad_avg: RMSPROP_CENTERED_GRAD_AVG_F64 / RMSPROP_CENTERED_GRAD_AVG_F32,
+    );
+}
+
+/// Centered RMSprop with `weight_decay=0.05` on the weights only.
+#[test]
+fn rms_prop_centered_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "RMSprop, centered, decay on weights", rms_prop_centered(Decay::WeightsOnly), square_avg_and_grad_avg,
+        losses: RMSPROP_CENTERED_DECAY_WEIGHTS_LOSSES_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_LOSSES_F32,
+        params: RMSPROP_CENTERED_DECAY_WEIGHTS_PARAMS_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_DECAY_WEIGHTS_SQUARE_AVG_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_SQUARE_AVG_F32,
+        grad_avg: RMSPROP_CENTERED_DECAY_WEIGHTS_GRAD_AVG_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_GRAD_AVG_F32,
+    );
+}
+
+/// `RMSprop(…, momentum=0.9, centered=True)`.
+#[test]
+fn rms_prop_centered_with_momentum_matches_pytorch() {
+    run!(
+        "RMSprop, centered, momentum", rms_prop_centered_momentum(Decay::None), rms_prop_state,
+        losses: RMSPROP_CENTERED_MOMENTUM_LOSSES_F64 / RMSPROP_CENTERED_MOMENTUM_LOSSES_F32,
+        params: RMSPROP_CENTERED_MOMENTUM_PARAMS_F64 / RMSPROP_CENTERED_MOMENTUM_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_MOMENTUM_SQUARE_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_CENTERED_MOMENTUM_BUFFER_F64 / RMSPROP_CENTERED_MOMENTUM_BUFFER_F32,
+        grad_avg: RMSPROP_CENTERED_MOMENTUM_GRAD_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_GRAD_AVG_F32,
+    );
+}
+
+/// Centered RMSprop with momentum and L1 on every parameter.
+#[test]
+fn rms_prop_centered_with_momentum_and_l1_on_all_matches_pytorch() {
+    run!(
+        "RMSprop, centered, momentum, L1 on all", rms_prop_centered_momentum(Decay::L1All), rms_prop_state,
+        losses: RMSPROP_CENTERED_MOMENTUM_L1_ALL_LOSSES_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_LOSSES_F32,
+        params: RMSPROP_CENTERED_MOMENTUM_L1_ALL_PARAMS_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_MOMENTUM_L1_ALL_SQUARE_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_CENTERED_MOMENTUM_L1_ALL_BUFFER_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_BUFFER_F32,
+        grad_avg: RMSPROP_CENTERED_MOMENTUM_L1_ALL_GRAD_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_GRAD_AVG_F32,
+    );
 }
