@@ -3,7 +3,9 @@
 //! decay), SGD with momentum (with and without dampening, annealed), Nesterov momentum
 //! (annealed too), Adam, RMSprop, Adagrad (with an initial accumulator and lr decay) and
 //! AdamW, each with L2 weight decay (decoupled for AdamW) and L1 decay on the weights only
-//! and on every parameter; and gradient clipping by norm and by value. The expected values
+//! and on every parameter; AMSGrad (Adam and AdamW) and RMSprop with momentum, centered or
+//! both, each also with one kind of decay; and gradient clipping by norm and by value. The
+//! expected values
 //! are in `tests/fixtures/pytorch_optim.rs`, written by `fixtures/generate.py` (see
 //! `fixtures/README.md`); no Python is needed here.
 //!
@@ -21,6 +23,11 @@
 //! | RMSprop, L2, L1 | 6.2e-16 | 4.3e-7 |
 //! | Adagrad, L2, L1, initial accumulator with lr decay | 5.8e-16 | 3.7e-7 |
 //! | AdamW (decoupled L2) | 5.0e-16 | 2.7e-7 |
+//! | Adam with AMSGrad, L2, L1 | 5.5e-16 | 3.6e-7 |
+//! | AdamW with AMSGrad | 5.3e-16 | 3.4e-7 |
+//! | RMSprop with momentum, L2 | 9.8e-16 | 4.3e-7 |
+//! | RMSprop centered, L2 | 5.5e-16 | 4.3e-7 |
+//! | RMSprop centered with momentum, L1 | 8.6e-16 | 1.3e-6 |
 //! | clipping by norm and by value | 2.8e-16 | 1.9e-7 |
 //!
 //! A wrong convention moves the parameters by 2.6e-2 or more: dampening the first buffer
