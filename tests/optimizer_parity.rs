@@ -4,9 +4,8 @@
 //! (annealed too), Adam, RMSprop, Adagrad (with an initial accumulator and lr decay) and
 //! AdamW, each with L2 weight decay (decoupled for AdamW) and L1 decay on the weights only
 //! and on every parameter; AMSGrad (Adam and AdamW) and RMSprop with momentum, centered or
-//! both, each also with one kind of decay; and gradient clipping by norm and by value. The
-//! expected values
-//! are in `tests/fixtures/pytorch_optim.rs`, written by `fixtures/generate.py` (see
+//! both, with and without decay; and gradient clipping by norm and by value. The expected
+//! values are in `tests/fixtures/pytorch_optim.rs`, written by `fixtures/generate.py` (see
 //! `fixtures/README.md`); no Python is needed here.
 //!
 //! Tolerances ([`Tolerance`]): f64 within 1e-9 and f32 within 1e-4 (at least 1e-6), relative
