@@ -152,6 +152,35 @@ fn rmsprop_and_adagrad_without_a_schedule_resume_bit_for_bit() {
     resumes_exactly(adagrad, false);
 }
 
+/// Whether a checkpoint holds a tensor named `name`.
+fn names(bytes: &[u8], name: &str) -> bool {
+    bytes.windows(name.len()).any(|w| w == name.as_bytes())
+}
+
+#[test]
+fn amsgrad_and_rmsprop_with_momentum_centered_resume_bit_for_bit() {
+    let amsgrad = || Trainer::new(Training::new(Adam::new(0.02).unwrap().amsgrad()));
+    let bytes = resumes_exactly(amsgrad, false);
+    assert!(names(&bytes, "\"hidden.weight.max_exp_avg_sq\""));
+    let adam_w = || Trainer::new(Training::new(AdamW::new(0.02).unwrap().amsgrad()));
+    resumes_exactly(adam_w, false);
+    let rms_prop = || {
+        let opt = RmsProp::new(0.01).unwrap().centered();
+        Trainer::new(Training::new(opt.with_momentum(0.9).unwrap()))
+    };
+    let bytes = resumes_exactly(rms_prop, false);
+    for name in ["square_avg", "momentum_buffer", "grad_avg"] {
+        assert!(names(&bytes, &format!("\"out.bias.{name}\"")), "{name}");
+    }
+    let momentum = || {
+        Trainer::new(Training::new(
+            RmsProp::new(0.01).unwrap().with_momentum(0.5).unwrap(),
+        ))
+    };
+    let bytes = resumes_exactly(momentum, false);
+    assert!(!names(&bytes, "grad_avg"));
+}
+
 #[test]
 fn the_weights_alone_do_not_resume_the_run() {
     // The control: without the optimizer's state and progress the runs part, so the test

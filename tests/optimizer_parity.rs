@@ -3,8 +3,9 @@
 //! decay), SGD with momentum (with and without dampening, annealed), Nesterov momentum
 //! (annealed too), Adam, RMSprop, Adagrad (with an initial accumulator and lr decay) and
 //! AdamW, each with L2 weight decay (decoupled for AdamW) and L1 decay on the weights only
-//! and on every parameter; and gradient clipping by norm and by value. The expected values
-//! are in `tests/fixtures/pytorch_optim.rs`, written by `fixtures/generate.py` (see
+//! and on every parameter; AMSGrad (Adam and AdamW) and RMSprop with momentum, centered or
+//! both, with and without decay; and gradient clipping by norm and by value. The expected
+//! values are in `tests/fixtures/pytorch_optim.rs`, written by `fixtures/generate.py` (see
 //! `fixtures/README.md`); no Python is needed here.
 //!
 //! Tolerances ([`Tolerance`]): f64 within 1e-9 and f32 within 1e-4 (at least 1e-6), relative
@@ -21,6 +22,11 @@
 //! | RMSprop, L2, L1 | 6.2e-16 | 4.3e-7 |
 //! | Adagrad, L2, L1, initial accumulator with lr decay | 5.8e-16 | 3.7e-7 |
 //! | AdamW (decoupled L2) | 5.0e-16 | 2.7e-7 |
+//! | Adam with AMSGrad, L2, L1 | 5.5e-16 | 3.6e-7 |
+//! | AdamW with AMSGrad | 5.3e-16 | 3.4e-7 |
+//! | RMSprop with momentum, L2 | 9.8e-16 | 4.3e-7 |
+//! | RMSprop centered, L2 | 5.5e-16 | 4.3e-7 |
+//! | RMSprop centered with momentum, L1 | 8.6e-16 | 1.3e-6 |
 //! | clipping by norm and by value | 2.8e-16 | 1.9e-7 |
 //!
 //! A wrong convention moves the parameters by 2.6e-2 or more: dampening the first buffer
@@ -41,6 +47,7 @@ use small::{initial, Problem, Small, SmallCache, SmallGrads, SmallParams};
 use small::{PARAMETERS, ROWS, STEPS};
 use typenet::optim::{try_clip_grad_norm, try_clip_grad_value, StateOf};
 use typenet::optim::{Adagrad, Adam, AdamState, AdamW, Momentum, RmsProp, Sgd, WeightDecay};
+use typenet::optim::{Amsgrad, AmsgradState, Centered, NoMomentum, RmsPropState, WithMomentum};
 use typenet::prelude::*;
 
 /// The fixtures every run shares, in one precision (its name, for messages, is
@@ -234,6 +241,37 @@ fn adam_w<T: Precision>(decay: Decay) -> AdamW<T> {
     opt.with_weight_decay(decay.of())
 }
 
+/// `Adam(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`, with `decay`.
+fn amsgrad<T: Precision>(decay: Decay) -> Adam<T, Amsgrad> {
+    let adam = adam(decay).with_betas(T::BETA1, OPT_AMSGRAD_BETA2).unwrap();
+    adam.amsgrad()
+}
+
+/// `AdamW(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`, with `decay` decoupled.
+fn adam_w_amsgrad<T: Precision>(decay: Decay) -> AdamW<T, Amsgrad> {
+    let opt = adam_w(decay)
+        .with_betas(T::BETA1, OPT_AMSGRAD_BETA2)
+        .unwrap();
+    opt.amsgrad()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9)`, with `decay`.
+fn rms_prop_momentum<T: Precision>(decay: Decay) -> RmsProp<T, WithMomentum> {
+    rms_prop(decay).with_momentum(OPT_RMSPROP_MOMENTUM).unwrap()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, centered=True)`, with `decay`.
+fn rms_prop_centered<T: Precision>(decay: Decay) -> RmsProp<T, NoMomentum, Centered> {
+    rms_prop(decay).centered()
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9, centered=True)`, with `decay`.
+fn rms_prop_centered_momentum<T: Precision>(decay: Decay) -> RmsProp<T, WithMomentum, Centered> {
+    rms_prop_centered(decay)
+        .with_momentum(OPT_RMSPROP_MOMENTUM)
+        .unwrap()
+}
+
 /// Picks the optimizer's state blocks out of its state, in the order PyTorch names them.
 type Views<O, T, const K: usize> = fn(&StateOf<O, SmallParams<T>, T>) -> [&[T]; K];
 
@@ -250,6 +288,40 @@ fn buffer<T: Scalar>(state: &SmallParams<T>) -> [&[T]; 1] {
 /// Adam's `exp_avg` (m) and `exp_avg_sq` (v).
 fn moments<T: Scalar>(state: &AdamState<SmallParams<T>, T>) -> [&[T]; 2] {
     [state.m.as_flat(), state.v.as_flat()]
+}
+
+/// AMSGrad's `exp_avg` (m), `exp_avg_sq` (v) and `max_exp_avg_sq` (v̄).
+fn amsgrad_moments<T: Scalar>(state: &AmsgradState<SmallParams<T>, T>) -> [&[T]; 3] {
+    [state.m.as_flat(), state.v.as_flat(), state.v_max.as_flat()]
+}
+
+/// RMSprop's `square_avg` and `momentum_buffer`.
+fn square_avg_and_buffer<T: Scalar>(
+    state: &RmsPropState<SmallParams<T>, T, SmallParams<T>, [T; 0]>,
+) -> [&[T]; 2] {
+    [state.square_avg.as_flat(), state.momentum_buffer.as_flat()]
+}
+
+/// Centered RMSprop's `square_avg` and `grad_avg`.
+fn square_avg_and_grad_avg<T: Scalar>(
+    state: &RmsPropState<SmallParams<T>, T, [T; 0], SmallParams<T>>,
+) -> [&[T]; 2] {
+    [state.square_avg.as_flat(), state.grad_avg.as_flat()]
+}
+
+/// Centered RMSprop with momentum: `square_avg`, `momentum_buffer` and `grad_avg`.
+fn rms_prop_state<T: Scalar>(state: &RmsPropState<SmallParams<T>, T>) -> [&[T]; 3] {
+    let RmsPropState {
+        square_avg,
+        momentum_buffer,
+        grad_avg,
+        ..
+    } = state;
+    [
+        square_avg.as_flat(),
+        momentum_buffer.as_flat(),
+        grad_avg.as_flat(),
+    ]
 }
 
 /// Trains `Small` from PyTorch's initial parameters with `opt` for five steps on the
@@ -725,4 +797,131 @@ fn check_clipping<T: Precision>() -> f64 {
 #[test]
 fn clipping_matches_pytorch() {
     report("Clipping", check_clipping::<f64>(), check_clipping::<f32>());
+}
+
+/// `Adam(lr=0.01, betas=(0.9, 0.9), eps=1e-8, amsgrad=True)`: the step divides by the
+/// root of the largest v so far, which (β₂ = 0.9) falls below it on some parameters.
+#[test]
+fn adam_amsgrad_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad", amsgrad(Decay::None), amsgrad_moments,
+        losses: ADAM_AMSGRAD_LOSSES_F64 / ADAM_AMSGRAD_LOSSES_F32,
+        params: ADAM_AMSGRAD_PARAMS_F64 / ADAM_AMSGRAD_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_EXP_AVG_F64 / ADAM_AMSGRAD_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// AMSGrad with `weight_decay=0.05` on the weights only.
+#[test]
+fn adam_amsgrad_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad, decay on weights", amsgrad(Decay::WeightsOnly), amsgrad_moments,
+        losses: ADAM_AMSGRAD_DECAY_WEIGHTS_LOSSES_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_LOSSES_F32,
+        params: ADAM_AMSGRAD_DECAY_WEIGHTS_PARAMS_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// AMSGrad with L1 on every parameter.
+#[test]
+fn adam_amsgrad_with_l1_on_all_matches_pytorch() {
+    run!(
+        "Adam, AMSGrad, L1 on all", amsgrad(Decay::L1All), amsgrad_moments,
+        losses: ADAM_AMSGRAD_L1_ALL_LOSSES_F64 / ADAM_AMSGRAD_L1_ALL_LOSSES_F32,
+        params: ADAM_AMSGRAD_L1_ALL_PARAMS_F64 / ADAM_AMSGRAD_L1_ALL_PARAMS_F32,
+        exp_avg: ADAM_AMSGRAD_L1_ALL_EXP_AVG_F64 / ADAM_AMSGRAD_L1_ALL_EXP_AVG_F32,
+        exp_avg_sq: ADAM_AMSGRAD_L1_ALL_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_L1_ALL_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAM_AMSGRAD_L1_ALL_MAX_EXP_AVG_SQ_F64 / ADAM_AMSGRAD_L1_ALL_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// `AdamW(…, amsgrad=True)` with `weight_decay=0.05` (decoupled) on the weights only.
+#[test]
+fn adam_w_amsgrad_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "AdamW, AMSGrad, decay on weights", adam_w_amsgrad(Decay::WeightsOnly), amsgrad_moments,
+        losses: ADAMW_AMSGRAD_DECAY_WEIGHTS_LOSSES_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_LOSSES_F32,
+        params: ADAMW_AMSGRAD_DECAY_WEIGHTS_PARAMS_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_PARAMS_F32,
+        exp_avg: ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_F32,
+        exp_avg_sq: ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_EXP_AVG_SQ_F32,
+        max_exp_avg_sq: ADAMW_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F64 / ADAMW_AMSGRAD_DECAY_WEIGHTS_MAX_EXP_AVG_SQ_F32,
+    );
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.9)`: the buffer starts at zero.
+#[test]
+fn rms_prop_with_momentum_matches_pytorch() {
+    run!(
+        "RMSprop, momentum", rms_prop_momentum(Decay::None), square_avg_and_buffer,
+        losses: RMSPROP_MOMENTUM_LOSSES_F64 / RMSPROP_MOMENTUM_LOSSES_F32,
+        params: RMSPROP_MOMENTUM_PARAMS_F64 / RMSPROP_MOMENTUM_PARAMS_F32,
+        square_avg: RMSPROP_MOMENTUM_SQUARE_AVG_F64 / RMSPROP_MOMENTUM_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_MOMENTUM_BUFFER_F64 / RMSPROP_MOMENTUM_BUFFER_F32,
+    );
+}
+
+/// RMSprop with momentum and `weight_decay=0.05` on the weights only.
+#[test]
+fn rms_prop_with_momentum_and_decay_on_weights_matches_pytorch() {
+    run!(
+        "RMSprop, momentum, decay on weights", rms_prop_momentum(Decay::WeightsOnly), square_avg_and_buffer,
+        losses: RMSPROP_MOMENTUM_DECAY_WEIGHTS_LOSSES_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_LOSSES_F32,
+        params: RMSPROP_MOMENTUM_DECAY_WEIGHTS_PARAMS_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_PARAMS_F32,
+        square_avg: RMSPROP_MOMENTUM_DECAY_WEIGHTS_SQUARE_AVG_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_MOMENTUM_DECAY_WEIGHTS_BUFFER_F64 / RMSPROP_MOMENTUM_DECAY_WEIGHTS_BUFFER_F32,
+    );
+}
+
+/// `RMSprop(lr=0.01, alpha=0.99, eps=1e-8, centered=True)`: √(r − ḡ²) + ε.
+#[test]
+fn rms_prop_centered_matches_pytorch() {
+    run!(
+        "RMSprop, centered", rms_prop_centered(Decay::None), square_avg_and_grad_avg,
+        losses: RMSPROP_CENTERED_LOSSES_F64 / RMSPROP_CENTERED_LOSSES_F32,
+        params: RMSPROP_CENTERED_PARAMS_F64 / RMSPROP_CENTERED_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_SQUARE_AVG_F64 / RMSPROP_CENTERED_SQUARE_AVG_F32,
+        grad_avg: RMSPROP_CENTERED_GRAD_AVG_F64 / RMSPROP_CENTERED_GRAD_AVG_F32,
+    );
+}
+
+/// Centered RMSprop with `weight_decay=0.05` on the weights only.
+#[test]
+fn rms_prop_centered_with_decay_on_weights_matches_pytorch() {
+    run!(
+        "RMSprop, centered, decay on weights", rms_prop_centered(Decay::WeightsOnly), square_avg_and_grad_avg,
+        losses: RMSPROP_CENTERED_DECAY_WEIGHTS_LOSSES_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_LOSSES_F32,
+        params: RMSPROP_CENTERED_DECAY_WEIGHTS_PARAMS_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_DECAY_WEIGHTS_SQUARE_AVG_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_SQUARE_AVG_F32,
+        grad_avg: RMSPROP_CENTERED_DECAY_WEIGHTS_GRAD_AVG_F64 / RMSPROP_CENTERED_DECAY_WEIGHTS_GRAD_AVG_F32,
+    );
+}
+
+/// `RMSprop(…, momentum=0.9, centered=True)`.
+#[test]
+fn rms_prop_centered_with_momentum_matches_pytorch() {
+    run!(
+        "RMSprop, centered, momentum", rms_prop_centered_momentum(Decay::None), rms_prop_state,
+        losses: RMSPROP_CENTERED_MOMENTUM_LOSSES_F64 / RMSPROP_CENTERED_MOMENTUM_LOSSES_F32,
+        params: RMSPROP_CENTERED_MOMENTUM_PARAMS_F64 / RMSPROP_CENTERED_MOMENTUM_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_MOMENTUM_SQUARE_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_CENTERED_MOMENTUM_BUFFER_F64 / RMSPROP_CENTERED_MOMENTUM_BUFFER_F32,
+        grad_avg: RMSPROP_CENTERED_MOMENTUM_GRAD_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_GRAD_AVG_F32,
+    );
+}
+
+/// Centered RMSprop with momentum and L1 on every parameter.
+#[test]
+fn rms_prop_centered_with_momentum_and_l1_on_all_matches_pytorch() {
+    run!(
+        "RMSprop, centered, momentum, L1 on all", rms_prop_centered_momentum(Decay::L1All), rms_prop_state,
+        losses: RMSPROP_CENTERED_MOMENTUM_L1_ALL_LOSSES_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_LOSSES_F32,
+        params: RMSPROP_CENTERED_MOMENTUM_L1_ALL_PARAMS_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_PARAMS_F32,
+        square_avg: RMSPROP_CENTERED_MOMENTUM_L1_ALL_SQUARE_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_SQUARE_AVG_F32,
+        momentum_buffer: RMSPROP_CENTERED_MOMENTUM_L1_ALL_BUFFER_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_BUFFER_F32,
+        grad_avg: RMSPROP_CENTERED_MOMENTUM_L1_ALL_GRAD_AVG_F64 / RMSPROP_CENTERED_MOMENTUM_L1_ALL_GRAD_AVG_F32,
+    );
 }

@@ -1,13 +1,17 @@
-//! Adam: PyTorch's `torch.optim.Adam`, with bias correction and coupled weight decay.
+//! Adam: PyTorch's `torch.optim.Adam`, with bias correction, coupled weight decay and,
+//! as an option, AMSGrad.
 
-use super::{check, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use super::WeightDecay;
+use super::{check, check_lr, tensor_passes, Lerp, Optimizer, StateTensor, TensorDecay};
 use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
 use crate::Number;
 use crate::{Flat, InvalidHyperParameter, Scalar};
+use core::marker::PhantomData;
 
-/// Adam, like `torch.optim.Adam(params, lr, betas, eps, weight_decay)` (without AMSGrad).
-/// Its state is two copies of the parameters, [`AdamState`]: the moment estimates m and v.
+/// Adam, like `torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)`. Its state
+/// is two copies of the parameters, [`AdamState`]: the moment estimates m and v; with
+/// [`amsgrad`](Adam::amsgrad), three, [`AmsgradState`]: m, v and the largest v so far.
 ///
 /// Step t (counting from 1), on every parameter p with gradient g, in PyTorch's order:
 ///
@@ -15,12 +19,20 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 /// g ← g + λp, or g + λ·sign(p)       (weight decay L2 or L1, on the tensors its scope covers)
 /// m ← m + (1 − β₁)(g − m)            (m.lerp_(g, 1 − β₁): β₁m + (1 − β₁)g)
 /// v ← β₂v + (1 − β₂)g²
+/// v̄ ← max(v̄, v)                      (AMSGrad only; v̄ takes v's place below)
 /// p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// ```
 ///
-/// The defaults are PyTorch's: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, no weight decay. ε is added
-/// after the square root and after the bias correction of v. The decay is L2 added to the
-/// gradient, as Adam's `weight_decay` (AdamW's decoupled decay is another rule).
+/// The defaults are PyTorch's: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, no weight decay, no AMSGrad.
+/// ε is added after the square root and after the bias correction of v. The decay is L2
+/// added to the gradient, as Adam's `weight_decay` (AdamW's decoupled decay is another rule).
+///
+/// # AMSGrad
+/// The second type parameter says whether the denominator uses v or the largest v so far
+/// (Reddi et al., 2018), so that a parameter's step never grows because its gradients
+/// shrank: [`NoAmsgrad`] by default, [`Amsgrad`] after [`amsgrad`](Adam::amsgrad), which
+/// adds the copy v̄ (`max_exp_avg_sq`) to the state's type. Plain Adam's state stays two
+/// copies. The maximum is `torch.maximum`'s: NaN if either value is.
 ///
 /// # Rounding
 /// PyTorch computes the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ, the step size lr/(1 − β₁ᵗ) and
@@ -34,7 +46,8 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 /// fuse the multiply-adds of the weight decay and of both moment updates, which this code
 /// does not (it would stop the loop from vectorizing on baseline x86-64). Measured against
 /// torch 2.15's 5-step trajectories (tests/optimizer_parity.rs): within 2.7·10⁻⁷ relative in
-/// `f32` and 5.1·10⁻¹⁶ in `f64`.
+/// `f32` and 5.1·10⁻¹⁶ in `f64`; with AMSGrad (and β₂ = 0.9, so that the maximum matters),
+/// within 3.6·10⁻⁷ and 5.5·10⁻¹⁶.
 ///
 /// # One optimizer per network
 /// The step count t lives in the optimizer, not in the state block, so one `Adam` value
@@ -43,7 +56,7 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 /// restart the count.
 ///
 /// # Type parameters
-/// `T` scalar (`f32` by default).
+/// `T` scalar (`f32` by default); `A`, [`NoAmsgrad`] (the default) or [`Amsgrad`].
 ///
 /// ```
 /// use typenet_core::optim::{Adam, Optimizer};
@@ -57,7 +70,7 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 /// assert!(Adam::<f32>::new(0.1).unwrap().with_betas(0.9, 1.0).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Adam<T = f32> {
+pub struct Adam<T = f32, A = NoAmsgrad> {
     lr: T,
     // The decay rates are kept in f64, as PyTorch keeps them in Python floats: in f32, 0.999
     // is 0.99899999, and 1 − β₂ would be 1.3e-5 off, relative, in every update of v.
@@ -66,6 +79,7 @@ pub struct Adam<T = f32> {
     eps: T,
     decay: WeightDecay<T>,
     steps: u64,
+    amsgrad: PhantomData<A>,
 }
 
 crate::flat_struct! { @core
@@ -89,9 +103,112 @@ crate::flat_struct! { @core
     }
 }
 
+crate::flat_struct! { @core
+    /// The state of an [`Adam`] (or [`AdamW`](crate::optim::AdamW)) with
+    /// [`amsgrad`](Adam::amsgrad) for parameters of type `P`: the moment estimates and the
+    /// largest v so far, zero at the start.
+    ///
+    /// ```
+    /// use typenet_core::optim::{Adam, AmsgradState, Optimizer};
+    /// use typenet_core::Flat;
+    /// let mut adam = Adam::new(0.1).unwrap().with_betas(0.5, 0.5).unwrap().amsgrad();
+    /// let mut state = AmsgradState::<[f64; 1], f64>::zeroed();
+    /// adam.step(&mut [0.0f64], &[2.0], &mut state);
+    /// adam.step(&mut [0.0f64], &[0.0], &mut state);
+    /// assert_eq!(state.v[0], 1.0); // 0.5·(0.5·2²) + 0.5·0²: v fell…
+    /// assert_eq!(state.v_max[0], 2.0); // …and its maximum kept the first step's
+    /// ```
+    pub struct AmsgradState[P, T = f32][T: Scalar, P: Flat<T>][P, T] (T, ()) {
+        /// m, the running average of the gradients (`exp_avg` in PyTorch).
+        pub m: P,
+        /// v, the running average of the squared gradients (`exp_avg_sq` in PyTorch).
+        pub v: P,
+        /// v̄, the largest v so far, which the step divides by (`max_exp_avg_sq` in PyTorch).
+        pub v_max: P,
+    }
+}
+
+/// [`Adam`] without AMSGrad, the default: the step divides by √v.
+///
+/// ```
+/// use typenet_core::optim::{Adam, NoAmsgrad};
+/// let adam: Adam<f32, NoAmsgrad> = Adam::new(1e-3).unwrap();
+/// # let _ = adam;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoAmsgrad;
+
+/// [`Adam`] with AMSGrad ([`Adam::amsgrad`]): the step divides by the square root of the
+/// largest v so far, which the state keeps.
+///
+/// ```
+/// use typenet_core::optim::{Adam, Amsgrad};
+/// let adam: Adam<f32, Amsgrad> = Adam::new(1e-3).unwrap().amsgrad();
+/// # let _ = adam;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Amsgrad;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::NoAmsgrad {}
+    impl Sealed for super::Amsgrad {}
+}
+
+/// Whether an [`Adam`] or [`AdamW`](crate::optim::AdamW) uses AMSGrad, and so what its state
+/// holds: implemented by [`NoAmsgrad`] ([`AdamState`]) and [`Amsgrad`] ([`AmsgradState`])
+/// only.
+///
+/// ```
+/// use typenet_core::optim::{Amsgrad, AmsgradOption, NoAmsgrad, StateTensor};
+/// assert_eq!(<NoAmsgrad as AmsgradOption<f32>>::STATE_TENSORS.len(), 2);
+/// let names: Vec<_> = <Amsgrad as AmsgradOption<f32>>::STATE_TENSORS.iter().map(|s| s.name).collect();
+/// assert_eq!(names, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]);
+/// ```
+pub trait AmsgradOption<T: Scalar>: sealed::Sealed {
+    /// The state for parameters of type `P`.
+    type State<P: Tensors<T>>: Flat<T>;
+    /// Its tensors, as [`Optimizer::STATE_TENSORS`] lists them.
+    const STATE_TENSORS: &'static [StateTensor];
+    /// m, v and, with AMSGrad, the largest v, as slices.
+    #[doc(hidden)]
+    fn moments<P: Tensors<T>>(state: &mut Self::State<P>)
+        -> (&mut [T], &mut [T], Option<&mut [T]>);
+}
+
+impl<T: Scalar> AmsgradOption<T> for NoAmsgrad {
+    type State<P: Tensors<T>> = AdamState<P, T>;
+    const STATE_TENSORS: &'static [StateTensor] = &[
+        StateTensor::new("exp_avg"),
+        StateTensor::non_negative("exp_avg_sq"),
+    ];
+
+    fn moments<P: Tensors<T>>(
+        state: &mut AdamState<P, T>,
+    ) -> (&mut [T], &mut [T], Option<&mut [T]>) {
+        (state.m.as_flat_mut(), state.v.as_flat_mut(), None)
+    }
+}
+
+impl<T: Scalar> AmsgradOption<T> for Amsgrad {
+    type State<P: Tensors<T>> = AmsgradState<P, T>;
+    const STATE_TENSORS: &'static [StateTensor] = &[
+        StateTensor::new("exp_avg"),
+        StateTensor::non_negative("exp_avg_sq"),
+        StateTensor::non_negative("max_exp_avg_sq"),
+    ];
+
+    fn moments<P: Tensors<T>>(
+        state: &mut AmsgradState<P, T>,
+    ) -> (&mut [T], &mut [T], Option<&mut [T]>) {
+        let v_max = state.v_max.as_flat_mut();
+        (state.m.as_flat_mut(), state.v.as_flat_mut(), Some(v_max))
+    }
+}
+
 impl<T: Scalar> Adam<T> {
     /// Adam with learning rate `lr` (finite, greater than 0) and PyTorch's defaults:
-    /// β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, no weight decay.
+    /// β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, no weight decay, no AMSGrad.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
         check_lr(lr)?;
         Ok(Self {
@@ -101,9 +218,36 @@ impl<T: Scalar> Adam<T> {
             eps: T::from_f64(1e-8),
             decay: WeightDecay::NONE,
             steps: 0,
+            amsgrad: PhantomData,
         })
     }
 
+    /// The same optimizer with AMSGrad (`amsgrad=True` in PyTorch): the step divides by the
+    /// square root of the largest v so far instead of v's. Its state is then an
+    /// [`AmsgradState`], one copy of the parameters larger than Adam's.
+    ///
+    /// ```
+    /// use typenet_core::optim::{Adam, AmsgradState, Optimizer};
+    /// use typenet_core::Flat;
+    /// let mut adam = Adam::new(0.01).unwrap().amsgrad();
+    /// let mut state: AmsgradState<[f32; 2]> = Flat::zeroed();
+    /// adam.step(&mut [1.0, 1.0], &[0.5, -0.5], &mut state);
+    /// assert_eq!(state.v_max, state.v); // v has not fallen yet
+    /// ```
+    pub fn amsgrad(self) -> Adam<T, Amsgrad> {
+        Adam {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            decay: self.decay,
+            steps: self.steps,
+            amsgrad: PhantomData,
+        }
+    }
+}
+
+impl<T: Scalar, A> Adam<T, A> {
     /// The same optimizer with the decay rates β₁ (of m) and β₂ (of v), each in [0, 1).
     ///
     /// ```
@@ -166,12 +310,9 @@ impl<T: Scalar> Adam<T> {
         let step_size = self.lr.to_f64() / bias_correction1;
         // math.sqrt: correctly rounded, as `sqrt` is on every platform.
         let bias_correction2_sqrt = <f64 as Scalar>::sqrt(bias_correction2);
-        // lerp_'s weight, rounded to T; PyTorch then picks its formula by the weight's size.
-        let weight = T::from_f64(1.0 - beta1);
         Coefficients {
-            weight,
-            small_weight: weight < T::from_f64(0.5),
-            one_minus_weight: T::ONE - weight,
+            // lerp_'s weight, rounded to T; PyTorch then picks its formula by its size.
+            m_weight: Lerp::new(1.0 - beta1),
             beta2: T::from_f64(self.beta2),
             one_minus_beta2: T::from_f64(1.0 - beta2),
             bias_correction2_sqrt: T::from_f64(bias_correction2_sqrt),
@@ -183,12 +324,8 @@ impl<T: Scalar> Adam<T> {
 
 /// The scalars of one step, in `T`.
 struct Coefficients<T> {
-    /// 1 − β₁, the weight of `m.lerp_(g, 1 − β₁)`.
-    weight: T,
-    /// Whether that weight is below 0.5, which selects lerp's formula.
-    small_weight: bool,
-    /// 1 − weight, computed in `T` as lerp does.
-    one_minus_weight: T,
+    /// `m.lerp_(g, 1 − β₁)`'s weight.
+    m_weight: Lerp<T>,
     beta2: T,
     one_minus_beta2: T,
     bias_correction2_sqrt: T,
@@ -198,28 +335,63 @@ struct Coefficients<T> {
 }
 
 impl<T: Scalar> Coefficients<T> {
+    /// One parameter's update, in PyTorch's order; `v_max` is AMSGrad's maximum, if kept.
+    #[inline(always)]
+    fn update(
+        &self,
+        p: &mut T,
+        g: T,
+        m: &mut T,
+        v: &mut T,
+        v_max: Option<&mut T>,
+        decay: TensorDecay<T>,
+    ) {
+        let k = self;
+        // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
+        let g = decay.apply(g, *p);
+        // exp_avg.lerp_(grad, 1 − β₁)
+        *m = k.m_weight.apply(*m, g);
+        // exp_avg_sq.mul_(β₂).addcmul_(grad, grad, value=1 − β₂): β₂·v, then + ((1 − β₂)·g)·g
+        *v = k.beta2 * *v + k.one_minus_beta2 * g * g;
+        // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq), with AMSGrad
+        let v = match v_max {
+            Some(v_max) => {
+                *v_max = v_max.max_nan(*v);
+                *v_max
+            }
+            None => *v,
+        };
+        // denom = (exp_avg_sq.sqrt() / √(1 − β₂ᵗ)).add_(ε), of max_exp_avg_sq with AMSGrad
+        let denom = v.sqrt() / k.bias_correction2_sqrt + k.eps;
+        // param.addcdiv_(exp_avg, denom, value=−step_size): p + (value·m)/denom
+        *p += k.neg_step_size * *m / denom;
+    }
+
     /// One pass over matching slices of parameters, gradients and moments, with `decay`.
     /// Every branch tests a value fixed for the whole pass, so the compiler hoists it out of
     /// the loop and the loop itself vectorizes.
     #[inline]
-    fn update(&self, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], decay: TensorDecay<T>) {
-        let k = self;
+    fn pass(&self, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], decay: TensorDecay<T>) {
         let moments = m.iter_mut().zip(v.iter_mut());
         for ((p, &g), (m, v)) in p.iter_mut().zip(g).zip(moments) {
-            // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
-            let g = decay.apply(g, *p);
-            // exp_avg.lerp_(grad, w): m + w·(g − m) for w < 0.5, else g − (g − m)·(1 − w)
-            *m = if k.small_weight {
-                *m + k.weight * (g - *m)
-            } else {
-                g - (g - *m) * k.one_minus_weight
-            };
-            // exp_avg_sq.mul_(β₂).addcmul_(grad, grad, value=1 − β₂): β₂·v, then + ((1 − β₂)·g)·g
-            *v = k.beta2 * *v + k.one_minus_beta2 * g * g;
-            // denom = (exp_avg_sq.sqrt() / √(1 − β₂ᵗ)).add_(ε)
-            let denom = v.sqrt() / k.bias_correction2_sqrt + k.eps;
-            // param.addcdiv_(exp_avg, denom, value=−step_size): p + (value·m)/denom
-            *p += k.neg_step_size * *m / denom;
+            self.update(p, g, m, v, None, decay);
+        }
+    }
+
+    /// [`pass`](Coefficients::pass) with AMSGrad's maximum `v_max`.
+    #[inline]
+    fn amsgrad_pass(
+        &self,
+        p: &mut [T],
+        g: &[T],
+        m: &mut [T],
+        v: &mut [T],
+        v_max: &mut [T],
+        decay: TensorDecay<T>,
+    ) {
+        let moments = m.iter_mut().zip(v.iter_mut()).zip(v_max.iter_mut());
+        for ((p, &g), ((m, v), v_max)) in p.iter_mut().zip(g).zip(moments) {
+            self.update(p, g, m, v, Some(v_max), decay);
         }
     }
 }
@@ -233,29 +405,25 @@ fn powf(base: f64, exp: f64) -> f64 {
     return libm::pow(base, exp);
 }
 
-impl<T: Scalar> Optimizer<T> for Adam<T> {
-    /// The moments m and v, one value of each per parameter.
-    type State<P: Tensors<T>> = AdamState<P, T>;
-    const STATE_TENSORS: &'static [StateTensor] = &[
-        StateTensor::new("exp_avg"),
-        StateTensor::non_negative("exp_avg_sq"),
-    ];
+impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {
+    /// The moments m and v, one value of each per parameter; with AMSGrad, the largest v too.
+    type State<P: Tensors<T>> = A::State<P>;
+    const STATE_TENSORS: &'static [StateTensor] = A::STATE_TENSORS;
 
-    fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut AdamState<P, T>) {
+    fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut A::State<P>) {
         self.steps = self.steps.saturating_add(1);
         let k = self.coefficients(self.steps);
         let (p, g) = (params.as_flat_mut(), grads.as_flat());
-        let (m, v) = (state.m.as_flat_mut(), state.v.as_flat_mut());
-        if self.decay.is_none() {
-            // The common case: one pass over the whole block.
-            k.update(p, g, m, v, TensorDecay::NONE);
-            return;
+        match A::moments(state) {
+            (m, v, None) => tensor_passes::<T, P>(self.decay, |r, decay| {
+                let (p, g) = (&mut p[r.clone()], &g[r.clone()]);
+                k.pass(p, g, &mut m[r.clone()], &mut v[r], decay);
+            }),
+            (m, v, Some(v_max)) => tensor_passes::<T, P>(self.decay, |r, decay| {
+                let (p, g, m) = (&mut p[r.clone()], &g[r.clone()], &mut m[r.clone()]);
+                k.amsgrad_pass(p, g, m, &mut v[r.clone()], &mut v_max[r], decay);
+            }),
         }
-        P::visit_tensors(&mut |t| {
-            let (r, decay) = (t.range(), self.decay.for_tensor(t.role));
-            let (p, g) = (&mut p[r.clone()], &g[r.clone()]);
-            k.update(p, g, &mut m[r.clone()], &mut v[r], decay);
-        });
     }
 
     fn lr(&self) -> T {
@@ -271,7 +439,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
 
 /// A checkpoint keeps the learning rate (`lr`) and the step count t (`step`), as PyTorch's
 /// state does.
-impl<T: Scalar> Resume for Adam<T> {
+impl<T: Scalar, A: AmsgradOption<T>> Resume for Adam<T, A> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
         visit(Key::new("lr"), self.lr.to_number());
         visit(Key::new("step"), Number::Integer(self.steps));
@@ -475,5 +643,81 @@ mod tests {
         type State = <Adam<f32> as Optimizer<f32>>::State<Params>;
         assert_eq!(size_of::<State>(), 2 * size_of::<Params>());
         assert_eq!(<State as Flat<f32>>::LEN, 2 * (3 * 2 + 2));
+    }
+
+    #[test]
+    fn amsgrad_divides_by_the_largest_v() {
+        let mut adam = exact().amsgrad();
+        let mut state = AmsgradState::<[f64; 2], f64>::zeroed();
+        let mut p = [1.0, 1.0];
+        adam.step(&mut p, &[2.0, -6.0], &mut state);
+        // The first step is Adam's: v̄ = max(0, v) = v.
+        assert_eq!((state.v, state.v_max), ([1.0, 9.0], [1.0, 9.0]));
+        assert_eq!(p, [0.875, 1.1875]);
+        adam.step(&mut p, &[0.0, 6.0], &mut state);
+        // m = [0.5, 1.5]; v = 0.75·[1, 9] + 0.25·[0, 36] = [0.75, 15.75]: the first fell, so
+        // v̄ = [1, 15.75]. Step size 0.25/(1 − 0.25) = 1/3, √(1 − 0.75²) = √0.4375.
+        assert_eq!(state.m, [0.5, 1.5]);
+        assert_eq!(state.v, [0.75, 15.75]);
+        assert_eq!(state.v_max, [1.0, 15.75]);
+        let c = 0.4375f64.sqrt();
+        let expected = [
+            0.875 - (0.5 / 3.0) / (1.0 / c + 2.0),
+            1.1875 - (1.5 / 3.0) / (15.75f64.sqrt() / c + 2.0),
+        ];
+        for (p, e) in p.iter().zip(expected) {
+            assert!((p - e).abs() < 1e-15, "{p} against {e}");
+        }
+        // Plain Adam divides by the smaller v of the first parameter: a larger step.
+        let (mut plain, mut q, mut s) = (exact(), [1.0, 1.0], AdamState::<[f64; 2], f64>::zeroed());
+        plain.step(&mut q, &[2.0, -6.0], &mut s);
+        plain.step(&mut q, &[0.0, 6.0], &mut s);
+        assert!(q[0] < p[0] && q[1] == p[1], "{q:?} against {p:?}");
+    }
+
+    #[test]
+    fn amsgrad_keeps_nan_as_torch_maximum_does() {
+        // A NaN gradient makes v NaN; `f64::max` would keep the old v̄ and hide it.
+        let mut adam = exact().amsgrad();
+        let mut state = AmsgradState::<[f64; 1], f64>::zeroed();
+        adam.step(&mut [1.0], &[2.0], &mut state);
+        adam.step(&mut [1.0], &[f64::NAN], &mut state);
+        assert!(state.v[0].is_nan() && state.v_max[0].is_nan());
+        // And a NaN v̄ stays NaN beside a number (β₂ = 0: v = g²).
+        let mut adam = exact().with_betas(0.5, 0.0).unwrap().amsgrad();
+        let mut state = AmsgradState::<[f64; 1], f64>::zeroed();
+        state.v_max = [f64::NAN];
+        adam.step(&mut [1.0], &[1.0], &mut state);
+        assert_eq!(state.v, [1.0]);
+        assert!(state.v_max[0].is_nan());
+    }
+
+    #[test]
+    fn amsgrad_adds_one_copy_to_the_state_and_keeps_the_settings() {
+        type Params = DenseParams<U3, U2, f32>;
+        type State = <Adam<f32, Amsgrad> as Optimizer<f32>>::State<Params>;
+        assert_eq!(size_of::<State>(), 3 * size_of::<Params>());
+        assert_eq!(
+            Adam::<f32, Amsgrad>::STATE_TENSORS,
+            [
+                StateTensor::new("exp_avg"),
+                StateTensor::non_negative("exp_avg_sq"),
+                StateTensor::non_negative("max_exp_avg_sq"),
+            ]
+        );
+        let adam = exact().with_weight_decay(WeightDecay::l1(0.5).unwrap());
+        let amsgrad = adam.clone().amsgrad();
+        assert_eq!(
+            (
+                amsgrad.lr(),
+                amsgrad.beta1,
+                amsgrad.beta2,
+                amsgrad.eps,
+                amsgrad.decay
+            ),
+            (adam.lr(), adam.beta1, adam.beta2, adam.eps, adam.decay)
+        );
+        // Its settings can still change after the switch.
+        assert_eq!(amsgrad.with_eps(0.0).unwrap_err().name, "eps");
     }
 }

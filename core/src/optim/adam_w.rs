@@ -1,14 +1,17 @@
 //! AdamW: PyTorch's `torch.optim.AdamW`, Adam with decoupled weight decay.
 
-use super::{Adam, AdamState, DecayScope, Optimizer, Penalty, StateTensor, WeightDecay};
+use super::{Adam, Amsgrad, AmsgradOption, DecayScope, NoAmsgrad, Optimizer};
+use super::{Penalty, StateTensor, WeightDecay};
 use crate::io::{Key, Resume};
 use crate::tensors::Tensors;
 use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
-/// AdamW, like `torch.optim.AdamW(params, lr, betas, eps, weight_decay)` (without AMSGrad):
+/// AdamW, like `torch.optim.AdamW(params, lr, betas, eps, weight_decay, amsgrad)`:
 /// [`Adam`] whose L2 weight decay shrinks the parameters directly instead of joining the
-/// gradient. Its state is Adam's, [`AdamState`]: the moment estimates m and v.
+/// gradient. Its state is Adam's, [`AdamState`](crate::optim::AdamState): the moment estimates m and v; with
+/// [`amsgrad`](AdamW::amsgrad), [`AmsgradState`](crate::optim::AmsgradState), which keeps
+/// the largest v too and divides by its root, as [`Adam::amsgrad`] does.
 ///
 /// Step t (counting from 1), on every parameter p with gradient g, in PyTorch's order:
 ///
@@ -38,14 +41,14 @@ use crate::{InvalidHyperParameter, Scalar};
 /// in a pass of their own before Adam's, as PyTorch's `param.mul_` comes before the moment
 /// updates. The Adam step is [`Adam`]'s own, with its rounding. Measured against torch
 /// 2.15's 5-step trajectories (tests/optimizer_parity.rs): within 2.7·10⁻⁷ relative in `f32`
-/// and 5.0·10⁻¹⁶ in `f64`.
+/// and 5.0·10⁻¹⁶ in `f64`; with AMSGrad, within 3.4·10⁻⁷ and 5.3·10⁻¹⁶.
 ///
 /// # One optimizer per network
 /// As for [`Adam`], the step count lives in the optimizer: one `AdamW` value drives one
 /// network (one state block).
 ///
 /// # Type parameters
-/// `T` scalar (`f32` by default).
+/// `T` scalar (`f32` by default); `A`, [`NoAmsgrad`] (the default) or [`Amsgrad`].
 ///
 /// ```
 /// use typenet_core::optim::{AdamW, Optimizer};
@@ -59,9 +62,9 @@ use crate::{InvalidHyperParameter, Scalar};
 /// assert!(AdamW::new(0.1f32).unwrap().with_eps(0.0).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct AdamW<T = f32> {
+pub struct AdamW<T = f32, A = NoAmsgrad> {
     /// The Adam step, with an L1 decay if one was given, else none.
-    adam: Adam<T>,
+    adam: Adam<T, A>,
     /// The decoupled L2 decay, or none.
     decay: WeightDecay<T>,
 }
@@ -86,6 +89,26 @@ impl<T: Scalar> AdamW<T> {
         })
     }
 
+    /// The same optimizer with AMSGrad (`amsgrad=True` in PyTorch), as [`Adam::amsgrad`]:
+    /// its state is then an [`AmsgradState`](crate::optim::AmsgradState).
+    ///
+    /// ```
+    /// use typenet_core::optim::{AdamW, AmsgradState, Optimizer};
+    /// use typenet_core::Flat;
+    /// let mut opt = AdamW::new(0.01).unwrap().amsgrad();
+    /// let mut state: AmsgradState<[f32; 1]> = Flat::zeroed();
+    /// opt.step(&mut [1.0], &[0.5], &mut state);
+    /// assert_eq!(state.v_max, state.v);
+    /// ```
+    pub fn amsgrad(self) -> AdamW<T, Amsgrad> {
+        AdamW {
+            adam: self.adam.amsgrad(),
+            decay: self.decay,
+        }
+    }
+}
+
+impl<T: Scalar, A> AdamW<T, A> {
     /// The same optimizer with the decay rates β₁ (of m) and β₂ (of v), each in [0, 1), as
     /// [`Adam::with_betas`].
     ///
@@ -152,15 +175,13 @@ impl<T: Scalar> AdamW<T> {
     }
 }
 
-impl<T: Scalar> Optimizer<T> for AdamW<T> {
-    /// Adam's moments m and v, one value of each per parameter.
-    type State<P: Tensors<T>> = AdamState<P, T>;
-    const STATE_TENSORS: &'static [StateTensor] = &[
-        StateTensor::new("exp_avg"),
-        StateTensor::non_negative("exp_avg_sq"),
-    ];
+impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for AdamW<T, A> {
+    /// Adam's moments m and v, one value of each per parameter; with AMSGrad, the largest v
+    /// too.
+    type State<P: Tensors<T>> = A::State<P>;
+    const STATE_TENSORS: &'static [StateTensor] = A::STATE_TENSORS;
 
-    fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut AdamState<P, T>) {
+    fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut A::State<P>) {
         if !self.decay.is_none() {
             // param.mul_(1 − lr·weight_decay), the factor in Python floats.
             let lr = self.adam.lr().to_f64();
@@ -187,7 +208,7 @@ impl<T: Scalar> Optimizer<T> for AdamW<T> {
 }
 
 /// A checkpoint keeps Adam's progress: the learning rate (`lr`) and the step count (`step`).
-impl<T: Scalar> Resume for AdamW<T> {
+impl<T: Scalar, A: AmsgradOption<T>> Resume for AdamW<T, A> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
         self.adam.save_progress(visit);
     }
@@ -202,6 +223,7 @@ mod tests {
     use super::*;
     use crate::dim::*;
     use crate::layers::DenseParams;
+    use crate::optim::{AdamState, AmsgradState};
     use crate::Flat;
     use core::mem::size_of;
 
@@ -314,5 +336,37 @@ mod tests {
         type Params = DenseParams<U3, U2, f32>;
         type State = <AdamW<f32> as Optimizer<f32>>::State<Params>;
         assert_eq!(size_of::<State>(), 2 * size_of::<Params>());
+    }
+
+    #[test]
+    fn amsgrad_keeps_the_decoupled_decay_and_grows_the_state() {
+        type Params = DenseParams<U1, U1, f64>;
+        type State = <AdamW<f64, Amsgrad> as Optimizer<f64>>::State<Params>;
+        assert_eq!(size_of::<State>(), 3 * size_of::<Params>());
+        let names: std::vec::Vec<_> = AdamW::<f64, Amsgrad>::STATE_TENSORS
+            .iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]);
+        let mut opt = exact().amsgrad();
+        let (mut p, mut state) = (Params::zeroed(), AmsgradState::<Params, f64>::zeroed());
+        p.as_flat_mut().copy_from_slice(&[1.0, 1.0]);
+        let mut g = Params::zeroed();
+        g.as_flat_mut().copy_from_slice(&[2.0, 2.0]);
+        opt.step(&mut p, &g, &mut state);
+        // As in first_step_by_hand: the maximum of 0 and v = 1 is v.
+        assert_eq!(state.v_max.as_flat(), &[1.0, 1.0]);
+        assert_eq!(p.as_flat(), &[0.75, 0.875]);
+        g.as_flat_mut().copy_from_slice(&[0.0, 0.0]);
+        opt.step(&mut p, &g, &mut state);
+        // v = 0.75·1 = 0.75 falls, v̄ stays 1; m = 0.5. Step 2: step size 0.25/(1 − 0.25) =
+        // 1/3, √(1 − 0.75²) = √0.4375; p ← p·0.875 (weight only) − (m/3)/(1/√0.4375 + 2).
+        assert_eq!(state.v.as_flat(), &[0.75, 0.75]);
+        assert_eq!(state.v_max.as_flat(), &[1.0, 1.0]);
+        let step = (0.5 / 3.0) / (1.0 / 0.4375f64.sqrt() + 2.0);
+        let expected = [0.75 * 0.875 - step, 0.875 - step];
+        for (p, e) in p.as_flat().iter().zip(expected) {
+            assert!((p - e).abs() < 1e-15, "{p} against {e}");
+        }
     }
 }

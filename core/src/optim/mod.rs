@@ -24,12 +24,14 @@ mod rms_prop;
 mod sgd;
 
 pub use adagrad::Adagrad;
-pub use adam::{Adam, AdamState};
+pub use adam::{Adam, AdamState, Amsgrad, AmsgradOption, AmsgradState, NoAmsgrad};
 pub use adam_w::AdamW;
 pub use clip::{clip_grad_norm, clip_grad_value, try_clip_grad_norm, try_clip_grad_value};
 pub use lbfgs::{Lbfgs, LbfgsReport, LbfgsState, LbfgsStop, LineSearch};
 pub use momentum::Momentum;
-pub use rms_prop::RmsProp;
+pub use rms_prop::{
+    Centered, NoMomentum, RmsProp, RmsPropOptions, RmsPropState, Uncentered, WithMomentum,
+};
 pub use sgd::Sgd;
 
 use crate::error::{InvalidHyperParameter, Number};
@@ -383,6 +385,54 @@ impl<T: Scalar> TensorDecay<T> {
             g + self.decay.gradient(p, self.role)
         } else {
             g
+        }
+    }
+}
+
+/// Calls `pass` with the range of the parameters it covers and the decay it applies: once
+/// over the whole block of `P` when there is no decay (the common case, one loop), else once
+/// per tensor with that tensor's decay.
+#[inline]
+pub(crate) fn tensor_passes<T: Scalar, P: Tensors<T>>(
+    decay: WeightDecay<T>,
+    mut pass: impl FnMut(core::ops::Range<usize>, TensorDecay<T>),
+) {
+    if decay.is_none() {
+        pass(0..P::LEN, TensorDecay::NONE);
+        return;
+    }
+    P::visit_tensors(&mut |t| pass(t.range(), decay.for_tensor(t.role)));
+}
+
+/// `torch.lerp(start, end, weight)` for a weight fixed over a pass, as PyTorch's CPU kernel
+/// computes it: start + w·(end − start) for w < 0.5, else end − (end − start)·(1 − w), with
+/// 1 − w computed in `T`.
+#[derive(Clone, Copy)]
+pub(crate) struct Lerp<T> {
+    weight: T,
+    small_weight: bool,
+    one_minus_weight: T,
+}
+
+impl<T: Scalar> Lerp<T> {
+    /// The weight `weight`, given in `f64` as a Python float and rounded to `T` as the tensor
+    /// op rounds it.
+    pub(crate) fn new(weight: f64) -> Self {
+        let weight = T::from_f64(weight);
+        Lerp {
+            weight,
+            small_weight: weight < T::from_f64(0.5),
+            one_minus_weight: T::ONE - weight,
+        }
+    }
+
+    /// start + weight·(end − start), in PyTorch's rounding.
+    #[inline(always)]
+    pub(crate) fn apply(self, start: T, end: T) -> T {
+        if self.small_weight {
+            start + self.weight * (end - start)
+        } else {
+            end - (end - start) * self.one_minus_weight
         }
     }
 }
