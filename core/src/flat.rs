@@ -188,6 +188,67 @@ unsafe impl<T, A: Flat<T>, N: ArrayLength> Flat<T> for GenericArray<A, N> {
     const LEN: usize = A::LEN * N::USIZE;
 }
 
+/// A block as long as the longer of `A` and `B`, which holds either: the two buffers of an
+/// inference pass are each one of these over the outputs of every other layer, so each is as
+/// long as the widest of them. Read and write it through [`prefix`] and [`prefix_mut`], as
+/// the block each layer needs.
+///
+/// ```
+/// use typenet_core::{Flat, Matrix, dim::{U2, U3}};
+/// use typenet_core::flat::{prefix, prefix_mut, Widest};
+/// let mut block = Widest::<[f32; 2], Matrix<U2, U3, f32>>::zeroed();
+/// assert_eq!(block.as_flat().len(), 6);
+/// prefix_mut::<f32, _, [f32; 2]>(&mut block).copy_from_slice(&[1.0, 2.0]);
+/// let m: &Matrix<U2, U3, f32> = prefix(&block);
+/// assert_eq!(m.as_slice(), &[1.0, 2.0, 0.0, 0.0, 0.0, 0.0]);
+/// ```
+#[repr(C)]
+pub union Widest<A, B> {
+    a: core::mem::ManuallyDrop<A>,
+    b: core::mem::ManuallyDrop<B>,
+}
+
+// SAFETY: a `repr(C)` union is as large as its larger field, rounded up to its alignment;
+// both fields are runs of scalars aligned as `T`, so it is `max(A::LEN, B::LEN)` scalars
+// aligned as `T` (checked at compile time wherever it is viewed or built). Every byte lies
+// in the larger field, so any bytes that are valid scalars make a valid value.
+unsafe impl<T, A: Flat<T>, B: Flat<T>> Flat<T> for Widest<A, B> {
+    const LEN: usize = if A::LEN > B::LEN { A::LEN } else { B::LEN };
+}
+
+/// The first `P::LEN` scalars of `block` viewed as a `P`: a layer's output in an inference
+/// buffer. A `P` longer than the block fails to compile:
+///
+/// ```compile_fail
+/// use typenet_core::flat::prefix;
+/// let block = [0.0f32; 2];
+/// let _: &[f32; 3] = prefix(&block);
+/// ```
+#[inline(always)]
+pub fn prefix<T, F: Flat<T>, P: Flat<T>>(block: &F) -> &P {
+    const { assert_prefix::<T, F, P>() };
+    // SAFETY: `P` is `P::LEN` scalars aligned as `T`, no more than `block` holds (both
+    // checked above), and every bit pattern of those scalars is a valid `P`.
+    unsafe { &*(block as *const F).cast::<P>() }
+}
+
+/// The mutable form of [`prefix`].
+#[inline(always)]
+pub fn prefix_mut<T, F: Flat<T>, P: Flat<T>>(block: &mut F) -> &mut P {
+    const { assert_prefix::<T, F, P>() };
+    // SAFETY: as in `prefix`; any scalars written through `P` leave `block` valid.
+    unsafe { &mut *(block as *mut F).cast::<P>() }
+}
+
+const fn assert_prefix<T, F: Flat<T>, P: Flat<T>>() {
+    assert_flat::<T, F>();
+    assert_flat::<T, P>();
+    assert!(
+        P::LEN <= F::LEN,
+        "`prefix` needs a block at least as long as the view"
+    );
+}
+
 /// The first field of every [`flat_struct!`](crate::flat_struct): no scalars, `T`'s alignment
 /// (so that an empty block still has it), and a use of the type parameters `P` that the other
 /// fields may not mention (a network's input width, say).
@@ -341,6 +402,19 @@ mod tests {
             a: GenericArray<T, W>,
             b: [T; 3],
         }
+    }
+
+    #[test]
+    fn the_widest_block_is_its_longer_field() {
+        type Block = Widest<[f64; 3], Widest<Matrix<U2, U4, f64>, [f64; 0]>>;
+        assert_eq!(<Block as Flat<f64>>::LEN, 8);
+        assert_eq!(size_of::<Block>(), 8 * size_of::<f64>());
+        assert_eq!(align_of::<Block>(), align_of::<f64>());
+        let mut block = Block::zeroed();
+        *prefix_mut::<f64, _, Matrix<U2, U4, f64>>(&mut block) =
+            Matrix::from_fn(|r, c| (10 * r + c) as f64);
+        assert_eq!(prefix::<f64, _, [f64; 3]>(&block), &[0.0, 1.0, 2.0]);
+        assert_eq!(block.as_flat()[4..], [10.0, 11.0, 12.0, 13.0]);
     }
 
     #[test]
