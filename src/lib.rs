@@ -151,6 +151,16 @@ pub mod train {
 /// // Inference needs the network and two buffers of 128 floats: 38,440 + 1,024.
 /// assert_eq!(InferenceMemory::<Digits, 1>::TOTAL_BYTES, 39_464);
 ///
+/// // The inference pass in that scratch gives `forward`'s outputs, and `predict`'s classes.
+/// use typenet::rand::{rngs::StdRng, SeedableRng};
+/// use typenet::InferenceScratch;
+/// let net = Digits::<f32>::new(&mut StdRng::seed_from_u64(1));
+/// let x = [[0.5; 64]];
+/// let mut scratch = InferenceScratch::<Digits, 1>::zeroed();
+/// assert_eq!(core::mem::size_of_val(&scratch), 1_024);
+/// assert_eq!(net.infer(&x, &mut scratch), &net.forward(&x));
+/// assert_eq!(net.predict_with(&x, &mut scratch).unwrap(), net.predict(&x).unwrap());
+///
 /// // What a `budget: 48 KiB for training with adam at batch 8` compiles to.
 /// let budget = training_budget::<Digits, Adam, 8, f32>(48 * 1024, "48 KiB", "Adam");
 /// assert_eq!(

@@ -31,6 +31,7 @@ pub type ParamsOf<N, T> = <N as Network<T>>::Params;
 /// one for the outputs of the odd layers and one for those of the even layers, each as long
 /// as the widest of them, instead of the training cache. Build it with `Flat::zeroed()`; its
 /// size is [`InferenceMemory::SCRATCH_BYTES`](crate::memory::InferenceMemory::SCRATCH_BYTES).
+/// The `typenet` crate's `memory` module has an example.
 pub type InferenceScratch<N, const B: usize, T = f32> = <N as Network<T>>::Scratch<B>;
 /// A layer's output for a batch of `B` rows, as an inference buffer holds it.
 #[doc(hidden)]
@@ -282,7 +283,7 @@ pub trait Network<T: Scalar>: Flat<T> {
     /// memory the pass needs besides the network
     /// ([`InferenceMemory::SCRATCH_BYTES`](crate::memory::InferenceMemory::SCRATCH_BYTES)).
     /// The outputs are those of [`forward`](Network::forward), bit for bit, and live in
-    /// `scratch`.
+    /// `scratch`. The `typenet` crate's `memory` module has an example.
     fn infer<'s, const B: usize>(
         &self,
         x: &[Self::InputRow; B],
