@@ -141,6 +141,54 @@ pub unsafe trait Flat<T>: Sized {
     }
 }
 
+/// The bytes of `block`, in the host's byte order, without copying.
+///
+/// ```
+/// use typenet_core::flat::as_bytes;
+/// assert_eq!(as_bytes(&[1.0f32, -2.0]), [1.0f32.to_ne_bytes(), (-2.0f32).to_ne_bytes()].concat());
+/// ```
+pub fn as_bytes<T: crate::Scalar, F: Flat<T>>(block: &F) -> &[u8] {
+    const { assert_flat::<T, F>() };
+    // SAFETY: `block` is `LEN` scalars with no padding (trait contract), so every one of its
+    // `size_of::<F>()` bytes is initialized; `u8` needs no alignment.
+    unsafe { core::slice::from_raw_parts((block as *const F).cast::<u8>(), size_of::<F>()) }
+}
+
+/// Views `bytes` as a block `F` without copying: they must be exactly `size_of::<F>()` bytes,
+/// in the host's byte order, starting at a multiple of `T`'s alignment. The values are not
+/// checked: every bit pattern is some `f32` or `f64`.
+///
+/// # Errors
+/// [`Error::ByteLength`](crate::Error::ByteLength) for another length,
+/// [`Error::MisalignedBytes`](crate::Error::MisalignedBytes) for a misaligned start.
+///
+/// ```
+/// use typenet_core::flat::{as_bytes, from_bytes};
+/// let values = [1.0f32, -2.0];
+/// assert_eq!(from_bytes::<f32, [f32; 2]>(as_bytes(&values)), Ok(&values));
+/// assert!(from_bytes::<f32, [f32; 3]>(as_bytes(&values)).is_err());
+/// ```
+pub fn from_bytes<T: crate::Scalar, F: Flat<T>>(bytes: &[u8]) -> Result<&F, crate::Error> {
+    const { assert_flat::<T, F>() };
+    if bytes.len() != size_of::<F>() {
+        return Err(crate::Error::ByteLength {
+            expected: size_of::<F>(),
+            found: bytes.len(),
+        });
+    }
+    let offset = bytes.as_ptr() as usize % align_of::<T>();
+    if offset != 0 {
+        return Err(crate::Error::MisalignedBytes {
+            alignment: align_of::<T>(),
+            offset,
+        });
+    }
+    // SAFETY: the bytes are exactly `size_of::<F>()` long and aligned as `T`, which is `F`'s
+    // alignment (both checked above); `T` is `f32` or `f64` (`Scalar` is sealed), for which
+    // every bit pattern is a value, and `F` is only such scalars (trait contract).
+    Ok(unsafe { &*bytes.as_ptr().cast::<F>() })
+}
+
 /// Copies a block by value, scalar for scalar (for `Clone` impls of generated blocks).
 pub fn flat_clone<T: Copy, F: Flat<T>>(block: &F) -> F {
     let mut copy = F::zeroed();

@@ -520,6 +520,44 @@ pub trait Network<T: Scalar>: Flat<T> {
         }
     }
 
+    /// The network's bytes, without copying: its parameters then its buffers, in the order
+    /// [`visit_tensors`](Network::visit_tensors) shows them, each value in the host's byte
+    /// order (little-endian on x86-64, AArch64, Arm Cortex-M and RISC-V). What
+    /// [`view_bytes`](Network::view_bytes) reads back, on a host of the same byte order: to
+    /// exchange weights across hosts, use the safetensors files of [`io`](crate::io).
+    fn as_bytes(&self) -> &[u8] {
+        crate::flat::as_bytes(self)
+    }
+
+    /// Views bytes written by [`as_bytes`](Network::as_bytes) as a network, without copying,
+    /// so that a trained network can be a `static` in flash, kept in a wrapper that aligns it
+    /// for the scalar:
+    ///
+    /// ```text
+    /// #[repr(C, align(8))]
+    /// struct Aligned<const N: usize>([u8; N]);
+    /// static DIGITS: Aligned<{ Digits::<f32>::NETWORK_BYTES }> = Aligned(*include_bytes!("digits.bin"));
+    /// let net = Digits::<f32>::view_bytes(&DIGITS.0)?;
+    /// ```
+    ///
+    /// The `typenet` crate's `memory` module has a runnable example.
+    ///
+    /// # Errors
+    /// [`Error::ByteLength`] when the bytes are not [`NETWORK_BYTES`](Network::NETWORK_BYTES)
+    /// long, [`Error::MisalignedBytes`] when they do not start at a multiple of the scalar's
+    /// alignment, and [`Error::InvalidTensorValue`] naming the tensor and the index of the
+    /// first value that is NaN or infinite, or of a negative running variance.
+    fn view_bytes(bytes: &[u8]) -> Result<&Self, Error> {
+        let net: &Self = crate::flat::from_bytes(bytes)?;
+        let mut checked = Ok(());
+        net.visit_tensors(|info, values| {
+            if checked.is_ok() {
+                checked = crate::tensors::check_values(&info, values);
+            }
+        });
+        checked.map(|()| net)
+    }
+
     /// Checks `grads` — the gradients of `loss` at the network's current parameters —
     /// against central differences, perturbing one parameter at a time. `loss` gets the
     /// network mutably so that it can run in training mode (with a freshly seeded random
