@@ -161,6 +161,16 @@ pub mod train {
 /// assert_eq!(net.infer(&x, &mut scratch), &net.forward(&x));
 /// assert_eq!(net.predict_with(&x, &mut scratch).unwrap(), net.predict(&x).unwrap());
 ///
+/// // A trained network's bytes, kept aligned for the scalar (in a `static` of
+/// // `include_bytes!` on a device), viewed as the network without copying.
+/// #[repr(C, align(8))]
+/// struct Aligned([u8; Digits::<f32>::NETWORK_BYTES]);
+/// let mut flash = Box::new(Aligned([0; Digits::<f32>::NETWORK_BYTES]));
+/// flash.0.copy_from_slice(net.as_bytes());
+/// let view: &Digits = Digits::view_bytes(&flash.0).unwrap();
+/// assert_eq!(view.infer(&x, &mut scratch), &net.forward(&x));
+/// assert!(Digits::<f32>::view_bytes(&flash.0[1..]).is_err());
+///
 /// // What a `budget: 48 KiB for training with adam at batch 8` compiles to.
 /// let budget = training_budget::<Digits, Adam, 8, f32>(48 * 1024, "48 KiB", "Adam");
 /// assert_eq!(
