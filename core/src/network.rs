@@ -71,7 +71,8 @@ pub struct LayerOutput<'a> {
 /// Rows at the boundary are native arrays (`[T; 64]`) when the width is a number, so a
 /// width mistake reads "expected an array with a size of 64, found one with a size of 63".
 ///
-/// Inference (`forward`, `predict`, `evaluate`, `loss`) runs in evaluation mode; training
+/// Inference (`forward`, `predict`, `evaluate`, `loss`, and `infer` without the cache) runs
+/// in evaluation mode; training
 /// ([`Training::step`](crate::train::Training::step), `loss_and_grad`) in training mode,
 /// with the random source dropout draws from.
 pub trait Network<T: Scalar>: Flat<T> {
