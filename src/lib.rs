@@ -148,7 +148,28 @@ pub mod train {
 /// assert_eq!(AdamAt8::OPTIMIZER_STATE_BYTES, 2 * 38_440);
 /// assert_eq!(AdamAt8::STEP_BYTES, core::mem::size_of::<StepBlocks<Digits, Adam, 8>>());
 /// assert_eq!(AdamAt8::TOTAL_BYTES, Digits::<f32>::NETWORK_BYTES + AdamAt8::STEP_BYTES);
-/// assert_eq!(InferenceMemory::<Digits, 1>::TOTAL_BYTES, 40_568);
+/// // Inference needs the network and two buffers of 128 floats: 38,440 + 1,024.
+/// assert_eq!(InferenceMemory::<Digits, 1>::TOTAL_BYTES, 39_464);
+///
+/// // The inference pass in that scratch gives `forward`'s outputs, and `predict`'s classes.
+/// use typenet::rand::{rngs::StdRng, SeedableRng};
+/// use typenet::InferenceScratch;
+/// let net = Digits::<f32>::new(&mut StdRng::seed_from_u64(1));
+/// let x = [[0.5; 64]];
+/// let mut scratch = InferenceScratch::<Digits, 1>::zeroed();
+/// assert_eq!(core::mem::size_of_val(&scratch), 1_024);
+/// assert_eq!(net.infer(&x, &mut scratch), &net.forward(&x));
+/// assert_eq!(net.predict_with(&x, &mut scratch).unwrap(), net.predict(&x).unwrap());
+///
+/// // A trained network's bytes, kept aligned for the scalar (in a `static` of
+/// // `include_bytes!` on a device), viewed as the network without copying.
+/// #[repr(C, align(8))]
+/// struct Aligned([u8; Digits::<f32>::NETWORK_BYTES]);
+/// let mut flash = Box::new(Aligned([0; Digits::<f32>::NETWORK_BYTES]));
+/// flash.0.copy_from_slice(net.as_bytes());
+/// let view: &Digits = Digits::view_bytes(&flash.0).unwrap();
+/// assert_eq!(view.infer(&x, &mut scratch), &net.forward(&x));
+/// assert!(Digits::<f32>::view_bytes(&flash.0[1..]).is_err());
 ///
 /// // What a `budget: 48 KiB for training with adam at batch 8` compiles to.
 /// let budget = training_budget::<Digits, Adam, 8, f32>(48 * 1024, "48 KiB", "Adam");
@@ -266,7 +287,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use typenet_core::dim::*;
-    pub use typenet_core::flat::{flat_clone, Marker};
+    pub use typenet_core::flat::{flat_clone, prefix, prefix_mut, Marker, Widest};
     pub use typenet_core::flat_struct;
     // Layers and losses by module, so that a new one needs no line here.
     pub use typenet_core::layers::{
@@ -277,5 +298,6 @@ pub mod __private {
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{LayerTensors, TensorInfo, Tensors};
     pub use typenet_core::{memory, optim};
+    pub use typenet_core::{ActivationsOf, PingPong};
     pub use typenet_core::{Flat, Init, InputOf, LayerOutput, Network, OutputOf, Scalar};
 }

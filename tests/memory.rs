@@ -104,18 +104,25 @@ fn the_training_figures_are_the_step_blocks_sizes() {
 }
 
 #[test]
-fn the_inference_figures_are_the_network_and_the_cache_forward_with_uses() {
+fn the_inference_figures_are_the_network_and_the_scratch_infer_uses() {
     type I<const B: usize> = InferenceMemory<Regularized, B>;
     let net = Regularized::<f32>::zeroed();
-    let mut cache = <Regularized as Network<f32>>::Cache::<4>::zeroed();
-    net.forward_with(&[[0.0; 64]; 4], &mut cache);
-    assert_eq!(I::<4>::CACHE_BYTES, size_of_val(&cache));
+    let mut scratch = typenet::InferenceScratch::<Regularized, 4>::zeroed();
+    net.infer(&[[0.0; 64]; 4], &mut scratch);
+    assert_eq!(I::<4>::SCRATCH_BYTES, size_of_val(&scratch));
     assert_eq!(I::<4>::PARAMETER_BYTES, Regularized::<f32>::PARAMETER_BYTES);
     assert_eq!(I::<4>::BUFFER_BYTES, Regularized::<f32>::BUFFER_BYTES);
-    assert_eq!(I::<4>::TOTAL_BYTES, size_of_val(&net) + size_of_val(&cache));
-    // Each row adds, in floats: an output and its gradient for every layer (128 four times,
-    // then 10), batch norm's normalized input and dropout's mask (128 each): 1,300.
-    assert_eq!(I::<8>::CACHE_BYTES - I::<4>::CACHE_BYTES, 4 * 1300 * 4);
+    assert_eq!(
+        I::<4>::TOTAL_BYTES,
+        size_of_val(&net) + size_of_val(&scratch)
+    );
+    // Each row adds two buffers of 128 floats (hidden, relu and output in one; norm and
+    // dropout in the other), where the training cache adds 1,300: an output and its
+    // gradient for every layer (128 four times, then 10), batch norm's normalized input and
+    // dropout's mask (128 each).
+    assert_eq!(I::<8>::SCRATCH_BYTES - I::<4>::SCRATCH_BYTES, 4 * 256 * 4);
+    type Cache<const B: usize> = <Regularized as Network<f32>>::Cache<B>;
+    assert_eq!(size_of::<Cache<8>>() - size_of::<Cache<4>>(), 4 * 1300 * 4);
 }
 
 #[test]
@@ -144,8 +151,8 @@ fn a_budget_names_the_total_the_budget_and_the_three_largest_parts() {
     assert_eq!(
         inference_budget::<Digits, 1, f32>(4096, "4 KiB").exceeded(),
         Some(
-            "this network needs 40,568 bytes for inference at batch 1, over the budget of \
-             4,096 (4 KiB): parameters 38,440, cache 2,128"
+            "this network needs 39,464 bytes for inference at batch 1, over the budget of \
+             4,096 (4 KiB): parameters 38,440, scratch 1,024"
         )
     );
 }
@@ -169,11 +176,11 @@ fn readme_table() -> String {
             "inference at batch 1",
             InferenceMemory::<Digits, 1>::TOTAL_BYTES,
             0,
-            InferenceMemory::<Digits, 1>::CACHE_BYTES,
+            InferenceMemory::<Digits, 1>::SCRATCH_BYTES,
         ),
     ];
     let mut table = String::from(
-        "| 64 → 128 relu → 10, `f32` | total | network | gradients | optimizer state | cache | inputs |\n\
+        "| 64 → 128 relu → 10, `f32` | total | network | gradients | optimizer state | cache or scratch | inputs |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     let network = Digits::<f32>::NETWORK_BYTES;

@@ -107,6 +107,20 @@ pub enum Error {
         /// The network's tensor of the nearest name (by edit distance), if it has any.
         closest: Option<Name>,
     },
+    /// Bytes viewed as a network are not as many as the network takes.
+    ByteLength {
+        /// The bytes the network takes, [`Network::NETWORK_BYTES`](crate::Network::NETWORK_BYTES).
+        expected: usize,
+        /// The bytes given.
+        found: usize,
+    },
+    /// Bytes viewed as a network do not start at a multiple of its scalar's alignment.
+    MisalignedBytes {
+        /// The alignment the bytes need: 4 for `f32`, 8 for `f64`.
+        alignment: usize,
+        /// The bytes' address modulo that alignment.
+        offset: usize,
+    },
     /// A tensor given with a number of values that is not its shape's.
     TensorLength {
         /// The tensor, with its name and shape.
@@ -365,6 +379,15 @@ impl fmt::Display for Error {
             Error::InvalidMetadata { key, expected } => {
                 write!(f, "the value `{key}` must be {expected}")
             }
+            Error::ByteLength { expected, found } => write!(
+                f,
+                "the network takes {expected} bytes, but {found} bytes were given"
+            ),
+            Error::MisalignedBytes { alignment, offset } => write!(
+                f,
+                "the bytes must start at a multiple of {alignment}, but start {offset} bytes past one \
+                 (keep them in a `#[repr(align({alignment}))]` wrapper)"
+            ),
             Error::TensorLength { tensor, found } => write!(
                 f,
                 "tensor `{tensor}` has shape {} ({} values), but {found} values were given",

@@ -141,6 +141,54 @@ pub unsafe trait Flat<T>: Sized {
     }
 }
 
+/// The bytes of `block`, in the host's byte order, without copying.
+///
+/// ```
+/// use typenet_core::flat::as_bytes;
+/// assert_eq!(as_bytes(&[1.0f32, -2.0]), [1.0f32.to_ne_bytes(), (-2.0f32).to_ne_bytes()].concat());
+/// ```
+pub fn as_bytes<T: crate::Scalar, F: Flat<T>>(block: &F) -> &[u8] {
+    const { assert_flat::<T, F>() };
+    // SAFETY: `block` is `LEN` scalars with no padding (trait contract), so every one of its
+    // `size_of::<F>()` bytes is initialized; `u8` needs no alignment.
+    unsafe { core::slice::from_raw_parts((block as *const F).cast::<u8>(), size_of::<F>()) }
+}
+
+/// Views `bytes` as a block `F` without copying: they must be exactly `size_of::<F>()` bytes,
+/// in the host's byte order, starting at a multiple of `T`'s alignment. The values are not
+/// checked: every bit pattern is some `f32` or `f64`.
+///
+/// # Errors
+/// [`Error::ByteLength`](crate::Error::ByteLength) for another length,
+/// [`Error::MisalignedBytes`](crate::Error::MisalignedBytes) for a misaligned start.
+///
+/// ```
+/// use typenet_core::flat::{as_bytes, from_bytes};
+/// let values = [1.0f32, -2.0];
+/// assert_eq!(from_bytes::<f32, [f32; 2]>(as_bytes(&values)), Ok(&values));
+/// assert!(from_bytes::<f32, [f32; 3]>(as_bytes(&values)).is_err());
+/// ```
+pub fn from_bytes<T: crate::Scalar, F: Flat<T>>(bytes: &[u8]) -> Result<&F, crate::Error> {
+    const { assert_flat::<T, F>() };
+    if bytes.len() != size_of::<F>() {
+        return Err(crate::Error::ByteLength {
+            expected: size_of::<F>(),
+            found: bytes.len(),
+        });
+    }
+    let offset = bytes.as_ptr() as usize % align_of::<T>();
+    if offset != 0 {
+        return Err(crate::Error::MisalignedBytes {
+            alignment: align_of::<T>(),
+            offset,
+        });
+    }
+    // SAFETY: the bytes are exactly `size_of::<F>()` long and aligned as `T`, which is `F`'s
+    // alignment (both checked above); `T` is `f32` or `f64` (`Scalar` is sealed), for which
+    // every bit pattern is a value, and `F` is only such scalars (trait contract).
+    Ok(unsafe { &*bytes.as_ptr().cast::<F>() })
+}
+
 /// Copies a block by value, scalar for scalar (for `Clone` impls of generated blocks).
 pub fn flat_clone<T: Copy, F: Flat<T>>(block: &F) -> F {
     let mut copy = F::zeroed();
@@ -186,6 +234,67 @@ unsafe impl<T, A: Flat<T>, const N: usize> Flat<T> for [A; N] {
 // SAFETY: a `GenericArray<A, N>` is laid out as `[A; N]`.
 unsafe impl<T, A: Flat<T>, N: ArrayLength> Flat<T> for GenericArray<A, N> {
     const LEN: usize = A::LEN * N::USIZE;
+}
+
+/// A block as long as the longer of `A` and `B`, which holds either: the two buffers of an
+/// inference pass are each one of these over the outputs of every other layer, so each is as
+/// long as the widest of them. Read and write it through [`prefix`] and [`prefix_mut`], as
+/// the block each layer needs.
+///
+/// ```
+/// use typenet_core::{Flat, Matrix, dim::{U2, U3}};
+/// use typenet_core::flat::{prefix, prefix_mut, Widest};
+/// let mut block = Widest::<[f32; 2], Matrix<U2, U3, f32>>::zeroed();
+/// assert_eq!(block.as_flat().len(), 6);
+/// prefix_mut::<f32, _, [f32; 2]>(&mut block).copy_from_slice(&[1.0, 2.0]);
+/// let m: &Matrix<U2, U3, f32> = prefix(&block);
+/// assert_eq!(m.as_slice(), &[1.0, 2.0, 0.0, 0.0, 0.0, 0.0]);
+/// ```
+#[repr(C)]
+pub union Widest<A, B> {
+    a: core::mem::ManuallyDrop<A>,
+    b: core::mem::ManuallyDrop<B>,
+}
+
+// SAFETY: a `repr(C)` union is as large as its larger field, rounded up to its alignment;
+// both fields are runs of scalars aligned as `T`, so it is `max(A::LEN, B::LEN)` scalars
+// aligned as `T` (checked at compile time wherever it is viewed or built). Every byte lies
+// in the larger field, so any bytes that are valid scalars make a valid value.
+unsafe impl<T, A: Flat<T>, B: Flat<T>> Flat<T> for Widest<A, B> {
+    const LEN: usize = if A::LEN > B::LEN { A::LEN } else { B::LEN };
+}
+
+/// The first `P::LEN` scalars of `block` viewed as a `P`: a layer's output in an inference
+/// buffer. A `P` longer than the block fails to compile:
+///
+/// ```compile_fail
+/// use typenet_core::flat::prefix;
+/// let block = [0.0f32; 2];
+/// let _: &[f32; 3] = prefix(&block);
+/// ```
+#[inline(always)]
+pub fn prefix<T, F: Flat<T>, P: Flat<T>>(block: &F) -> &P {
+    const { assert_prefix::<T, F, P>() };
+    // SAFETY: `P` is `P::LEN` scalars aligned as `T`, no more than `block` holds (both
+    // checked above), and every bit pattern of those scalars is a valid `P`.
+    unsafe { &*(block as *const F).cast::<P>() }
+}
+
+/// The mutable form of [`prefix`].
+#[inline(always)]
+pub fn prefix_mut<T, F: Flat<T>, P: Flat<T>>(block: &mut F) -> &mut P {
+    const { assert_prefix::<T, F, P>() };
+    // SAFETY: as in `prefix`; any scalars written through `P` leave `block` valid.
+    unsafe { &mut *(block as *mut F).cast::<P>() }
+}
+
+const fn assert_prefix<T, F: Flat<T>, P: Flat<T>>() {
+    assert_flat::<T, F>();
+    assert_flat::<T, P>();
+    assert!(
+        P::LEN <= F::LEN,
+        "`prefix` needs a block at least as long as the view"
+    );
 }
 
 /// The first field of every [`flat_struct!`](crate::flat_struct): no scalars, `T`'s alignment
@@ -341,6 +450,19 @@ mod tests {
             a: GenericArray<T, W>,
             b: [T; 3],
         }
+    }
+
+    #[test]
+    fn the_widest_block_is_its_longer_field() {
+        type Block = Widest<[f64; 3], Widest<Matrix<U2, U4, f64>, [f64; 0]>>;
+        assert_eq!(<Block as Flat<f64>>::LEN, 8);
+        assert_eq!(size_of::<Block>(), 8 * size_of::<f64>());
+        assert_eq!(align_of::<Block>(), align_of::<f64>());
+        let mut block = Block::zeroed();
+        *prefix_mut::<f64, _, Matrix<U2, U4, f64>>(&mut block) =
+            Matrix::from_fn(|r, c| (10 * r + c) as f64);
+        assert_eq!(prefix::<f64, _, [f64; 3]>(&block), &[0.0, 1.0, 2.0]);
+        assert_eq!(block.as_flat()[4..], [10.0, 11.0, 12.0, 13.0]);
     }
 
     #[test]

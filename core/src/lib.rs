@@ -47,13 +47,16 @@ pub use flat::Flat;
 pub use init::Init;
 pub use matrix::Matrix;
 pub use network::{
-    evaluate_in_batches, CacheOf, Evaluation, InputOf, LayerOutput, Network, OutputOf, ParamsOf,
+    evaluate_in_batches, CacheOf, Evaluation, InferenceScratch, InputOf, LayerOutput, Network,
+    OutputOf, ParamsOf,
 };
 pub use rand;
 pub use scalar::Scalar;
 
 #[doc(hidden)]
 pub use flat::batch_array;
+#[doc(hidden)]
+pub use network::{ActivationsOf, PingPong};
 #[doc(hidden)]
 #[cfg(feature = "alloc")]
 pub use scalar::GemmKernel;

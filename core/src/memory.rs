@@ -49,13 +49,13 @@ where
     pub const TOTAL_BYTES: usize = N::NETWORK_BYTES + Self::STEP_BYTES;
 }
 
-/// The bytes inference with network `N` on batches of `B` rows needs: the network and a
-/// cache.
+/// The bytes inference with network `N` on batches of `B` rows needs: the network and the
+/// scratch of [`Network::infer`].
 ///
-/// Inference runs `forward_with` in the same cache as training (outputs, their gradients
-/// and what each layer keeps), so the cache here is the training one; an inference-only
-/// form that keeps outputs alone would need less, and does not exist yet. The input and
-/// output rows are the caller's and are not counted.
+/// The scratch is two buffers, each as long as the widest output of half of the layers,
+/// instead of the training cache (every output, its gradient and what each layer keeps),
+/// which `forward_with` uses and [`TrainingMemory::CACHE_BYTES`] counts. The input rows are
+/// the caller's and are not counted; the outputs live in the scratch.
 ///
 /// # Type parameters
 /// `N` the network, `B` the batch size, `T` the scalar (`f32` unless given).
@@ -69,10 +69,11 @@ where
     pub const PARAMETER_BYTES: usize = N::PARAMETER_BYTES;
     /// The buffers, [`Network::BUFFER_BYTES`].
     pub const BUFFER_BYTES: usize = N::BUFFER_BYTES;
-    /// The cache for a batch of `B` rows.
-    pub const CACHE_BYTES: usize = size_of::<N::Cache<B>>();
-    /// The network ([`Network::NETWORK_BYTES`]) and the cache.
-    pub const TOTAL_BYTES: usize = N::NETWORK_BYTES + Self::CACHE_BYTES;
+    /// The scratch for a batch of `B` rows,
+    /// [`InferenceScratch`](crate::InferenceScratch)`<N, B, T>`.
+    pub const SCRATCH_BYTES: usize = size_of::<N::Scratch<B>>();
+    /// The network ([`Network::NETWORK_BYTES`]) and the scratch.
+    pub const TOTAL_BYTES: usize = N::NETWORK_BYTES + Self::SCRATCH_BYTES;
 }
 
 /// Names types without holding a value of them (and without their auto traits).
@@ -172,7 +173,7 @@ where
 }
 
 /// Checks `budget` bytes (as the user wrote it: `written`) against what inference with `N`
-/// at batch `B` needs, [`InferenceMemory::TOTAL_BYTES`]: parameters, buffers and cache. What
+/// at batch `B` needs, [`InferenceMemory::TOTAL_BYTES`]: parameters, buffers and scratch. What
 /// a description's `budget: … for inference …` compiles to.
 pub const fn inference_budget<N, const B: usize, T>(budget: u64, written: &str) -> Budget
 where
@@ -183,7 +184,7 @@ where
     let mut parts = [
         ("parameters", InferenceMemory::<N, B, T>::PARAMETER_BYTES),
         ("buffers", InferenceMemory::<N, B, T>::BUFFER_BYTES),
-        ("cache", InferenceMemory::<N, B, T>::CACHE_BYTES),
+        ("scratch", InferenceMemory::<N, B, T>::SCRATCH_BYTES),
     ];
     let purpose = Message::new()
         .text("for inference at batch ")

@@ -9,6 +9,7 @@
 use crate::dim::{Batch, BatchDim, Const};
 use crate::flat::batch_array;
 use crate::gradcheck::{GradCheck, GradReport, GradientMismatch};
+use crate::layers::Layer;
 use crate::loss::{argmax, softmax, Classifier, Loss};
 use crate::mode::{Eval, Mode, Train};
 use crate::tensors::{TensorInfo, Tensors};
@@ -26,6 +27,28 @@ pub type OutputOf<N, const B: usize, T> = Matrix<BatchDim<B>, <N as Network<T>>:
 pub type CacheOf<N, const B: usize, T> = <N as Network<T>>::Cache<B>;
 /// The trainable parameters of a network; its gradients have this type too.
 pub type ParamsOf<N, T> = <N as Network<T>>::Params;
+/// What [`Network::infer`] needs besides the network for a batch of `B` rows: two buffers,
+/// one for the outputs of the odd layers and one for those of the even layers, each as long
+/// as the widest of them, instead of the training cache. Build it with `Flat::zeroed()`; its
+/// size is [`InferenceMemory::SCRATCH_BYTES`](crate::memory::InferenceMemory::SCRATCH_BYTES).
+/// The `typenet` crate's `memory` module has an example.
+pub type InferenceScratch<N, const B: usize, T = f32> = <N as Network<T>>::Scratch<B>;
+/// A layer's output for a batch of `B` rows, as an inference buffer holds it.
+#[doc(hidden)]
+pub type ActivationsOf<L, const B: usize, T> = Matrix<BatchDim<B>, <L as Layer<T>>::Output, T>;
+
+crate::flat_struct! { @core
+    /// The two buffers of an inference pass: `E` holds the outputs of the first, third, …
+    /// layers, `O` those of the second, fourth, ….
+    #[doc(hidden)]
+    pub struct PingPong[E: Flat<T>, O: Flat<T>, T][E: Flat<T>, O: Flat<T>, T][E, O, T] (T, ())
+    {
+        /// The outputs of the layers at even positions (counting from 0).
+        pub even: E,
+        /// The outputs of the layers at odd positions.
+        pub odd: O,
+    }
+}
 
 /// A layer's output as the generated `visit_outputs` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +71,8 @@ pub struct LayerOutput<'a> {
 /// Rows at the boundary are native arrays (`[T; 64]`) when the width is a number, so a
 /// width mistake reads "expected an array with a size of 64, found one with a size of 63".
 ///
-/// Inference (`forward`, `predict`, `evaluate`, `loss`) runs in evaluation mode; training
+/// Inference (`forward`, `predict`, `evaluate`, `loss`, and `infer` without the cache) runs
+/// in evaluation mode; training
 /// ([`Training::step`](crate::train::Training::step), `loss_and_grad`) in training mode,
 /// with the random source dropout draws from.
 pub trait Network<T: Scalar>: Flat<T> {
@@ -68,6 +92,10 @@ pub trait Network<T: Scalar>: Flat<T> {
     type Buffers: Tensors<T>;
     /// The activations of a batch of `B` rows and their gradients.
     type Cache<const B: usize>: Flat<T>
+    where
+        Const<B>: Batch;
+    /// What an inference pass needs for a batch of `B` rows: see [`InferenceScratch`].
+    type Scratch<const B: usize>: Flat<T>
     where
         Const<B>: Batch;
     /// The loss: a unit struct such as `SoftmaxCrossEntropy`.
@@ -139,6 +167,18 @@ pub trait Network<T: Scalar>: Flat<T> {
         cache: &mut Self::Cache<B>,
         mode: &mut M,
     ) where
+        Const<B>: Batch;
+
+    /// Every layer in order in evaluation, with [`Layer::infer`], each reading its input
+    /// from one buffer of `scratch` and writing its output into the other; returns the last
+    /// layer's output.
+    #[doc(hidden)]
+    fn infer_layers<'s, const B: usize>(
+        &self,
+        x: &InputOf<Self, B, T>,
+        scratch: &'s mut Self::Scratch<B>,
+    ) -> &'s OutputOf<Self, B, T>
+    where
         Const<B>: Batch;
 
     /// After a training forward pass: each layer updates its buffers from the cache.
@@ -237,6 +277,44 @@ pub trait Network<T: Scalar>: Flat<T> {
             rows.as_flat_mut().copy_from_slice(out.as_flat());
             rows
         })
+    }
+
+    /// The outputs for a batch of inputs in evaluation, computed without the training cache:
+    /// each layer's output goes into one of the two buffers of `scratch`, which is all the
+    /// memory the pass needs besides the network
+    /// ([`InferenceMemory::SCRATCH_BYTES`](crate::memory::InferenceMemory::SCRATCH_BYTES)).
+    /// The outputs are those of [`forward`](Network::forward), bit for bit, and live in
+    /// `scratch`. The `typenet` crate's `memory` module has an example.
+    fn infer<'s, const B: usize>(
+        &self,
+        x: &[Self::InputRow; B],
+        scratch: &'s mut InferenceScratch<Self, B, T>,
+    ) -> &'s [Self::OutputRow; B]
+    where
+        Const<B>: Batch,
+    {
+        self.infer_layers(x.cast_ref(), scratch).cast_ref()
+    }
+
+    /// The class each row is predicted to be, as [`predict`](Network::predict) gives it,
+    /// computed with [`infer`](Network::infer) in `scratch`. For classifiers only.
+    ///
+    /// # Errors
+    /// [`Error::NonFiniteOutput`] naming the first row whose outputs are not all finite.
+    fn predict_with<const B: usize>(
+        &self,
+        x: &[Self::InputRow; B],
+        scratch: &mut InferenceScratch<Self, B, T>,
+    ) -> Result<[usize; B], Error>
+    where
+        Const<B>: Batch,
+        Self::Loss: Classifier,
+    {
+        let out = self.infer_layers(x.cast_ref(), scratch);
+        check_finite_rows(out, 0)?;
+        let mut classes = [0; B];
+        classes.copy_from_slice(&argmax(out));
+        Ok(classes)
     }
 
     /// The outputs for a batch in training mode (dropout drops, batch norm normalizes with
@@ -441,6 +519,44 @@ pub trait Network<T: Scalar>: Flat<T> {
                 Self::visit_layout(visit)
             }))
         }
+    }
+
+    /// The network's bytes, without copying: its parameters then its buffers, in the order
+    /// [`visit_tensors`](Network::visit_tensors) shows them, each value in the host's byte
+    /// order (little-endian on x86-64, AArch64, Arm Cortex-M and RISC-V). What
+    /// [`view_bytes`](Network::view_bytes) reads back, on a host of the same byte order: to
+    /// exchange weights across hosts, use the safetensors files of [`io`](crate::io).
+    fn as_bytes(&self) -> &[u8] {
+        crate::flat::as_bytes(self)
+    }
+
+    /// Views bytes written by [`as_bytes`](Network::as_bytes) as a network, without copying,
+    /// so that a trained network can be a `static` in flash, kept in a wrapper that aligns it
+    /// for the scalar:
+    ///
+    /// ```text
+    /// #[repr(C, align(8))]
+    /// struct Aligned<const N: usize>([u8; N]);
+    /// static DIGITS: Aligned<{ Digits::<f32>::NETWORK_BYTES }> = Aligned(*include_bytes!("digits.bin"));
+    /// let net = Digits::<f32>::view_bytes(&DIGITS.0)?;
+    /// ```
+    ///
+    /// The `typenet` crate's `memory` module has a runnable example.
+    ///
+    /// # Errors
+    /// [`Error::ByteLength`] when the bytes are not [`NETWORK_BYTES`](Network::NETWORK_BYTES)
+    /// long, [`Error::MisalignedBytes`] when they do not start at a multiple of the scalar's
+    /// alignment, and [`Error::InvalidTensorValue`] naming the tensor and the index of the
+    /// first value that is NaN or infinite, or of a negative running variance.
+    fn view_bytes(bytes: &[u8]) -> Result<&Self, Error> {
+        let net: &Self = crate::flat::from_bytes(bytes)?;
+        let mut checked = Ok(());
+        net.visit_tensors(|info, values| {
+            if checked.is_ok() {
+                checked = crate::tensors::check_values(&info, values);
+            }
+        });
+        checked.map(|()| net)
     }
 
     /// Checks `grads` — the gradients of `loss` at the network's current parameters —

@@ -276,7 +276,7 @@ pub(crate) fn holds_variances(info: &TensorInfo) -> bool {
 
 /// Checks `values` for the tensor `info`: its length, every value finite, and variances at
 /// least 0.
-fn check_values<T: Scalar>(info: &TensorInfo, values: &[T]) -> Result<(), Error> {
+pub(crate) fn check_values<T: Scalar>(info: &TensorInfo, values: &[T]) -> Result<(), Error> {
     if values.len() != info.shape.len() {
         return Err(Error::TensorLength {
             tensor: *info,

@@ -153,6 +153,51 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
     type Cache<const B: ::core::primitive::usize> = DigitsCache<{ B }, T>
     where
         ::typenet::__private::Const<{ B }>: ::typenet::__private::Batch;
+    type Scratch<const B: ::core::primitive::usize> = ::typenet::__private::PingPong<
+        ::typenet::__private::Widest<
+            ::typenet::__private::ActivationsOf<
+                ::typenet::__private::layers::Dense<
+                    ::typenet::__private::U64,
+                    ::typenet::__private::U128,
+                >,
+                { B },
+                T,
+            >,
+            ::typenet::__private::Widest<
+                ::typenet::__private::ActivationsOf<
+                    ::typenet::__private::layers::BatchNorm<::typenet::__private::U128>,
+                    { B },
+                    T,
+                >,
+                ::typenet::__private::ActivationsOf<
+                    ::typenet::__private::layers::Dense<
+                        ::typenet::__private::U128,
+                        ::typenet::__private::U10,
+                    >,
+                    { B },
+                    T,
+                >,
+            >,
+        >,
+        ::typenet::__private::Widest<
+            ::typenet::__private::ActivationsOf<
+                ::typenet::__private::layers::Elementwise<
+                    ::typenet::__private::layers::Relu,
+                    ::typenet::__private::U128,
+                >,
+                { B },
+                T,
+            >,
+            ::typenet::__private::ActivationsOf<
+                ::typenet::__private::layers::Dropout<::typenet::__private::U128>,
+                { B },
+                T,
+            >,
+        >,
+        T,
+    >
+    where
+        ::typenet::__private::Const<{ B }>: ::typenet::__private::Batch;
     type Loss = ::typenet::__private::loss::SoftmaxCrossEntropy;
     type Layers = DigitsLayers;
     const LAYERS: Self::Layers = DigitsLayers {
@@ -314,6 +359,72 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             },
             mode,
         );
+    }
+    fn infer_layers<'s, const B: ::core::primitive::usize>(
+        &self,
+        x: &::typenet::__private::InputOf<Self, { B }, T>,
+        scratch: &'s mut Self::Scratch<{ B }>,
+    ) -> &'s ::typenet::__private::OutputOf<Self, { B }, T>
+    where
+        ::typenet::__private::Const<{ B }>: ::typenet::__private::Batch,
+    {
+        let layers = &<Self as ::typenet::__private::Network<T>>::LAYERS;
+        ::typenet::__private::Layer::<
+            T,
+        >::infer::<
+            ::typenet::__private::BatchDim<{ B }>,
+        >(
+            &layers.hidden,
+            &self.params.hidden,
+            &[],
+            x,
+            ::typenet::__private::prefix_mut::<T, _, _>(&mut scratch.even),
+        );
+        ::typenet::__private::Layer::<
+            T,
+        >::infer::<
+            ::typenet::__private::BatchDim<{ B }>,
+        >(
+            &layers.relu1,
+            &[],
+            &[],
+            ::typenet::__private::prefix::<T, _, _>(&scratch.even),
+            ::typenet::__private::prefix_mut::<T, _, _>(&mut scratch.odd),
+        );
+        ::typenet::__private::Layer::<
+            T,
+        >::infer::<
+            ::typenet::__private::BatchDim<{ B }>,
+        >(
+            &layers.norm,
+            &self.params.norm,
+            &self.buffers.norm,
+            ::typenet::__private::prefix::<T, _, _>(&scratch.odd),
+            ::typenet::__private::prefix_mut::<T, _, _>(&mut scratch.even),
+        );
+        ::typenet::__private::Layer::<
+            T,
+        >::infer::<
+            ::typenet::__private::BatchDim<{ B }>,
+        >(
+            &layers.dropout1,
+            &[],
+            &[],
+            ::typenet::__private::prefix::<T, _, _>(&scratch.even),
+            ::typenet::__private::prefix_mut::<T, _, _>(&mut scratch.odd),
+        );
+        ::typenet::__private::Layer::<
+            T,
+        >::infer::<
+            ::typenet::__private::BatchDim<{ B }>,
+        >(
+            &layers.output,
+            &self.params.output,
+            &[],
+            ::typenet::__private::prefix::<T, _, _>(&scratch.odd),
+            ::typenet::__private::prefix_mut::<T, _, _>(&mut scratch.even),
+        );
+        ::typenet::__private::prefix::<T, _, _>(&scratch.even)
     }
     fn update_buffers<const B: ::core::primitive::usize>(
         &mut self,

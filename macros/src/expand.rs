@@ -57,6 +57,7 @@ pub fn network(plan: &Plan) -> TokenStream {
         rng,
         x,
         cache,
+        scratch,
         mode,
         grads,
         visit,
@@ -190,6 +191,60 @@ pub fn network(plan: &Plan) -> TokenStream {
             }, #mode);
         }
     });
+    // The inference pass: layer i writes into buffer `even` or `odd` of the scratch by the
+    // parity of i, and reads the other, so that each buffer need only hold the widest output
+    // of its half of the layers.
+    let buffer_of =
+        |i: usize| format_ident!("{}", if i.is_multiple_of(2) { "even" } else { "odd" });
+    let scratch_half = |parity: usize| {
+        let outputs: Vec<TokenStream> = types
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .map(|ty| quote!(#p::ActivationsOf<#ty, #b_arg, #t>))
+            .collect();
+        // Widest<A, Widest<B, C>>: as long as the longest of A, B and C.
+        match outputs.split_last() {
+            None => quote!([#t; 0]),
+            Some((last, rest)) => rest
+                .iter()
+                .rev()
+                .fold(last.clone(), |inner, ty| quote!(#p::Widest<#ty, #inner>)),
+        }
+    };
+    let (scratch_even, scratch_odd) = (scratch_half(0), scratch_half(1));
+    let infers = layers.iter().zip(&uses).enumerate().map(|(i, (l, cfg))| {
+        let field = &fields[i];
+        let input = match i {
+            0 => quote!(#x),
+            _ => {
+                let before = buffer_of(i - 1);
+                quote!(#p::prefix::<#t, _, _>(&#scratch.#before))
+            }
+        };
+        let params = if l.kind.params {
+            quote!(&self.params.#field)
+        } else {
+            quote!(&[])
+        };
+        let buffers = if l.kind.buffers {
+            quote!(&self.buffers.#field)
+        } else {
+            quote!(&[])
+        };
+        let output = buffer_of(i);
+        // Layer::infer(&layers.hidden, &self.params.hidden, &[], x, prefix_mut(&mut scratch.even));
+        quote_spanned! {l.span=>
+            #p::Layer::<#t>::infer::<#p::BatchDim<#b_arg>>(
+                #cfg,
+                #params,
+                #buffers,
+                #input,
+                #p::prefix_mut::<#t, _, _>(&mut #scratch.#output),
+            );
+        }
+    });
+    let last_buffer = buffer_of(last);
     let updates = layers
         .iter()
         .zip(&fields)
@@ -380,6 +435,9 @@ pub fn network(plan: &Plan) -> TokenStream {
             type Cache<const #b: #usize> = #cache_ty<#(#use_,)* #b_arg, #t>
             where
                 #p::Const<#b_arg>: #p::Batch;
+            type Scratch<const #b: #usize> = #p::PingPong<#scratch_even, #scratch_odd, #t>
+            where
+                #p::Const<#b_arg>: #p::Batch;
             type Loss = #p::loss::#loss_ty;
             type Layers = #layers_ty #layers_args;
 
@@ -418,6 +476,19 @@ pub fn network(plan: &Plan) -> TokenStream {
             {
                 #layers_ref
                 #(#forwards)*
+            }
+
+            fn infer_layers<'s, const #b: #usize>(
+                &self,
+                #x: &#p::InputOf<Self, #b_arg, #t>,
+                #scratch: &'s mut Self::Scratch<#b_arg>,
+            ) -> &'s #p::OutputOf<Self, #b_arg, #t>
+            where
+                #p::Const<#b_arg>: #p::Batch,
+            {
+                #layers_ref
+                #(#infers)*
+                #p::prefix::<#t, _, _>(&#scratch.#last_buffer)
             }
 
             fn update_buffers<const #b: #usize>(&mut self, #cache: &Self::Cache<#b_arg>)
@@ -776,6 +847,8 @@ struct Names {
     rng: Ident,
     x: Ident,
     cache: Ident,
+    /// The buffers of an inference pass.
+    scratch: Ident,
     mode: Ident,
     grads: Ident,
     visit: Ident,
@@ -806,6 +879,7 @@ impl Names {
             rng: fresh("rng"),
             x: fresh("x"),
             cache: fresh("cache"),
+            scratch: fresh("scratch"),
             mode: fresh("mode"),
             grads: fresh("grads"),
             visit: fresh("visit"),

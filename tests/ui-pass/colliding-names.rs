@@ -12,9 +12,9 @@ mod arguments {
     use typenet::prelude::*;
 
     network! {
-        pub struct Net<rng, x, cache, mode, grads, visit, f, t, tensors, debug> {
+        pub struct Net<rng, x, cache, scratch, mode, grads, visit, f, t, tensors, debug> {
             input: 2,
-            dense(rng), relu, dense(x), relu, dense(cache), relu, dense(mode),
+            dense(rng), relu, dense(x), relu, dense(cache), relu, dense(scratch), dense(mode),
             dense(grads), dense(visit), dense(f), dense(t), dense(tensors), dense(debug),
             dropout(0.5),
             dense(2),
@@ -77,11 +77,14 @@ fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let x = [[0.5, -0.5], [1.0, 0.25]];
 
-    let mut net = arguments::Net::<3, 4, 5, 6, 7, 8, 9, 10, 11, 12>::new(&mut rng);
+    let mut net = arguments::Net::<3, 4, 5, 13, 6, 7, 8, 9, 10, 11, 12>::new(&mut rng);
     let mut training =
-        Training::<arguments::Net<3, 4, 5, 6, 7, 8, 9, 10, 11, 12>, _, 2>::new(Sgd::new(0.1).unwrap());
+        Training::<arguments::Net<3, 4, 5, 13, 6, 7, 8, 9, 10, 11, 12>, _, 2>::new(Sgd::new(0.1).unwrap());
     training.step(&mut net, &x, &[0, 1], &mut rng).unwrap();
     assert!(format!("{net:?}").contains("dropout1: dropout(p = 0.5)"));
+    let mut scratch =
+        typenet::InferenceScratch::<arguments::Net<3, 4, 5, 13, 6, 7, 8, 9, 10, 11, 12>, 2>::zeroed();
+    assert_eq!(net.infer(&x, &mut scratch), &net.forward(&x));
 
     let net = options::Net::<f64>::new(&mut rng);
     assert!(format!("{net:?}").contains("dropout1: dropout(p = 0.5), norm: batch_norm"));

@@ -287,6 +287,27 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
         }
     }
 
+    /// Normalizes with the running statistics, computing each feature's 1/√(σ² + ε) as the
+    /// evaluation forward pass does, so that the output is the same bit for bit.
+    fn infer<B: ArrayLength>(
+        &self,
+        params: &Self::Params,
+        buffers: &Self::Buffers,
+        x: &Matrix<B, W, T>,
+        y: &mut Matrix<B, W, T>,
+    ) {
+        let eps = T::from_f64(self.eps);
+        let (gamma, beta) = (&params.weight, &params.bias);
+        let (mean, var) = (&buffers.running_mean, &buffers.running_var);
+        for j in 0..W::USIZE {
+            let inv_std = T::ONE / (var[j] + eps).sqrt();
+            for b in 0..B::USIZE {
+                let x_hat = (x[(b, j)] - mean[j]) * inv_std;
+                y[(b, j)] = gamma[j] * x_hat + beta[j];
+            }
+        }
+    }
+
     /// The training-mode derivative, through the batch's μ and σ². (After an evaluation
     /// pass, where μ and σ² are constants, the derivative would be dy·γ/√(σ² + ε).)
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
@@ -394,6 +415,22 @@ mod tests {
     /// μ = (2, 10), σ² = (10/4, 58/4): with ε = 1.5, √(σ² + ε) = (2, 4) and all is exact.
     fn batch() -> Matrix<U4, U2, f64> {
         matrix([[0.0, 12.0], [1.0, 5.0], [3.0, 15.0], [4.0, 8.0]])
+    }
+
+    #[test]
+    fn infer_normalizes_with_the_running_statistics() {
+        let norm = BatchNorm::<U2>::new(1e-5, 0.1);
+        let mut buffers = Buffers::<U2>::zeroed();
+        buffers.running_mean.copy_from_slice(&[1.0, -2.0]);
+        buffers.running_var.copy_from_slice(&[4.0, 0.25]);
+        let x = matrix::<U3, 3>([[3.0, -2.0], [1.0, 0.0], [-1.0, 1e300]]);
+        let y = crate::layers::tests::assert_infer_is_eval_forward(norm, &params(), &buffers, &x);
+        // y = γ·(x − mean)/√(var + ε) + β, by hand for the first row.
+        let expected = [
+            2.0 * 2.0 / (4.0f64 + 1e-5).sqrt() + 0.5,
+            -(0.0 / (0.25f64 + 1e-5).sqrt()) + 1.0,
+        ];
+        assert_eq!(y.rows()[0].as_slice(), &expected);
     }
 
     #[test]

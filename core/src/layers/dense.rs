@@ -101,10 +101,20 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
     }
 
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
-        for row in io.y.rows_mut() {
-            row.copy_from_slice(&io.params.bias);
+        self.infer(io.params, io.buffers, io.x, io.y);
+    }
+
+    fn infer<B: ArrayLength>(
+        &self,
+        params: &Self::Params,
+        _: &[T; 0],
+        x: &Matrix<B, I, T>,
+        y: &mut Matrix<B, O, T>,
+    ) {
+        for row in y.rows_mut() {
+            row.copy_from_slice(&params.bias);
         }
-        io.y.gemm_nt(T::ONE, io.x, &io.params.weight, T::ONE);
+        y.gemm_nt(T::ONE, x, &params.weight, T::ONE);
     }
 
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
@@ -213,6 +223,19 @@ mod tests {
             .run(&mut params, &grads, |p| weighted_sum(&c, &forward(p, &x)))
             .unwrap_err();
         assert_eq!(err.index, 20 + 2);
+    }
+
+    #[test]
+    fn infer_is_the_evaluation_forward_pass() {
+        let (params, x, _) = setup();
+        let y = crate::layers::tests::assert_infer_is_eval_forward(LAYER, &params, &[], &x);
+        assert_eq!(y.as_slice(), forward(&params, &x).as_slice());
+        // One row by hand: y₀ = b₀ + Σᵢ W₀ᵢ·xᵢ.
+        let by_hand = params.bias[0]
+            + (0..4)
+                .map(|i| params.weight[(0, i)] * x[(0, i)])
+                .sum::<f64>();
+        assert!((y[(0, 0)] - by_hand).abs() < 1e-12);
     }
 
     #[test]

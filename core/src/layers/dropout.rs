@@ -150,6 +150,17 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for Dropout<W> {
         }
     }
 
+    /// The identity, as in evaluation.
+    fn infer<B: ArrayLength>(
+        &self,
+        _: &[T; 0],
+        _: &[T; 0],
+        x: &Matrix<B, W, T>,
+        y: &mut Matrix<B, W, T>,
+    ) {
+        y.as_mut_slice().copy_from_slice(x.as_slice());
+    }
+
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
         if let Some(dx) = io.dx {
             let mask = io.cache.as_slice();
@@ -207,6 +218,13 @@ mod tests {
             dx: Some(&mut dx),
         });
         dx
+    }
+
+    #[test]
+    fn infer_is_the_identity_of_evaluation() {
+        let x: X = test_weights(3);
+        let y = crate::layers::tests::assert_infer_is_eval_forward(Dropout::new(0.5), &[], &[], &x);
+        assert_eq!(y, x);
     }
 
     #[test]

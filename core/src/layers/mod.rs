@@ -103,6 +103,17 @@ pub trait Layer<T: Scalar>: Copy + fmt::Display {
     /// The forward pass for a batch, in `mode`.
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, mode: &mut M);
 
+    /// The forward pass in evaluation, with no cache: what an inference-only pass runs. It
+    /// writes the same `y`, bit for bit, as [`forward`](Layer::forward) in
+    /// [`Eval`](crate::mode::Eval) mode.
+    fn infer<B: ArrayLength>(
+        &self,
+        params: &Self::Params,
+        buffers: &Self::Buffers,
+        x: &Matrix<B, Self::Input, T>,
+        y: &mut Matrix<B, Self::Output, T>,
+    );
+
     /// After a training forward pass: updates the buffers from what it cached (batch norm's
     /// running statistics). Does nothing by default.
     fn update_buffers<B: ArrayLength>(&self, buffers: &mut Self::Buffers, cache: &Self::Cache<B>) {
@@ -183,6 +194,16 @@ impl<T: Scalar, A: Activation, W: ArrayLength> Layer<T> for Elementwise<A, W> {
         A::forward(io.x.as_slice(), io.y.as_mut_slice());
     }
 
+    fn infer<B: ArrayLength>(
+        &self,
+        _: &[T; 0],
+        _: &[T; 0],
+        x: &Matrix<B, W, T>,
+        y: &mut Matrix<B, W, T>,
+    ) {
+        A::forward(x.as_slice(), y.as_mut_slice());
+    }
+
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
         if let Some(dx) = io.dx {
             A::backward(io.y.as_slice(), io.dy.as_slice(), dx.as_mut_slice());
@@ -196,6 +217,36 @@ pub(crate) mod tests {
     use crate::dim::*;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
     use crate::mode::Eval;
+
+    /// Asserts that `infer` writes what `forward` in evaluation mode writes, bit for bit, over
+    /// an output that held other values; returns that output.
+    pub fn assert_infer_is_eval_forward<L: Layer<f64>, B: ArrayLength>(
+        layer: L,
+        params: &L::Params,
+        buffers: &L::Buffers,
+        x: &Matrix<B, L::Input, f64>,
+    ) -> Matrix<B, L::Output, f64> {
+        let (mut forward_y, mut cache) = (Matrix::zeroed(), L::Cache::<B>::zeroed());
+        let io = Forward {
+            params,
+            buffers,
+            x,
+            y: &mut forward_y,
+            cache: &mut cache,
+        };
+        layer.forward(io, &mut Eval);
+        let mut infer_y = Matrix::<B, L::Output, f64>::zeroed();
+        infer_y.as_mut_slice().fill(7.0);
+        layer.infer(params, buffers, x, &mut infer_y);
+        let bits = |m: &Matrix<B, L::Output, f64>| {
+            m.as_slice()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<std::vec::Vec<_>>()
+        };
+        assert_eq!(bits(&infer_y), bits(&forward_y));
+        infer_y
+    }
 
     /// Checks an activation's backward pass against central differences at `x`, with the
     /// loss Σ cₖ·f(x)ₖ.
@@ -229,5 +280,14 @@ pub(crate) mod tests {
         GradCheck::F64
             .run(&mut x, &dx, |x| weighted_sum(&c, &forward(x)))
             .unwrap();
+        // Far from the test's points too: large, tiny and non-finite inputs.
+        let wide = Matrix::<U2, U4, f64>::from_fn(|r, c| {
+            [
+                [-1e300, 1e-310, 40.0, -40.0],
+                [f64::NAN, f64::INFINITY, -0.0, 0.5],
+            ][r][c]
+        });
+        assert_infer_is_eval_forward(layer, &[], &[], &x);
+        assert_infer_is_eval_forward(layer, &[], &[], &wide);
     }
 }
