@@ -5,6 +5,14 @@
 //! [`DataError`](crate::data::DataError)), so `?` works across loading, construction and
 //! training.
 //!
+//! # Invalid hyper-parameters
+//! One policy: every constructor, builder or function that takes a hyper-parameter checks it
+//! there and returns `Result<_, InvalidHyperParameter>` (or [`Error`]), changing nothing when
+//! it refuses one. The only functions that panic on a hyper-parameter are the `const fn new`
+//! of [`Dropout`](crate::layers::Dropout) and [`BatchNorm`](crate::layers::BatchNorm), which
+//! the `network!` macro calls in constants with values it has already checked (a panic there
+//! is a compile error); each is the documented twin of a `try_new` that returns the error.
+//!
 //! ```
 //! use typenet_core::{optim::Sgd, Error};
 //! fn setup() -> Result<Sgd<f32>, Error> {

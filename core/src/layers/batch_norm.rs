@@ -65,10 +65,12 @@ impl<W> BatchNorm<W> {
     /// Batch norm adding `eps` to the variance and updating its running statistics with
     /// weight `momentum` on the batch's.
     ///
+    /// The constant form, which the `network!` macro uses with values it has checked; at run
+    /// time, use [`try_new`](BatchNorm::try_new), which returns an error instead.
+    ///
     /// # Panics
     /// If `eps` is not a finite number greater than 0, or `momentum` is not in [0, 1] (NaN
-    /// included); in a constant, that is a compile error. See [`try_new`](BatchNorm::try_new)
-    /// for a `Result`.
+    /// included); in a constant, that is a compile error.
     pub const fn new(eps: f64, momentum: f64) -> Self {
         assert!(
             valid_eps(eps),
@@ -562,14 +564,14 @@ mod tests {
 
     #[test]
     fn try_new_rejects_invalid_hyper_parameters() {
-        for eps in [0.0, -1e-5, f64::NAN, f64::INFINITY] {
+        for eps in [0.0, -0.0, -1e-5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let err = BatchNorm::<U2>::try_new(eps, 0.1).unwrap_err();
             assert_eq!(
                 (err.name, err.expected),
                 ("batch norm eps", "a finite number greater than 0")
             );
         }
-        for momentum in [-0.1, 1.1, f64::NAN] {
+        for momentum in [-0.1, 1.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let err = BatchNorm::<U2>::try_new(1e-5, momentum).unwrap_err();
             assert_eq!(
                 (err.name, err.expected),

@@ -53,9 +53,11 @@ pub struct Dropout<W> {
 impl<W> Dropout<W> {
     /// Dropout with probability `p` of dropping each element.
     ///
+    /// The constant form, which the `network!` macro uses with a value it has checked; at
+    /// run time, use [`try_new`](Dropout::try_new), which returns an error instead.
+    ///
     /// # Panics
-    /// If `p` is not in [0, 1) (NaN included); in a constant, that is a compile error. See
-    /// [`try_new`](Dropout::try_new) for a `Result`.
+    /// If `p` is not in [0, 1) (NaN included); in a constant, that is a compile error.
     pub const fn new(p: f64) -> Self {
         assert!(
             valid_probability(p),
@@ -324,7 +326,15 @@ mod tests {
 
     #[test]
     fn try_new_rejects_probabilities_outside_zero_to_one() {
-        for p in [-0.1, 1.0, 1.2, f64::NAN] {
+        for p in [
+            -0.1,
+            -1e-300,
+            1.0,
+            1.2,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
             let err = Dropout::<U4>::try_new(p).unwrap_err();
             assert_eq!(
                 (err.name, err.expected),

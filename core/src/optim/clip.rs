@@ -10,10 +10,11 @@
 //! let mut sgd = Sgd::new(0.1).unwrap();
 //! let mut p = [0.0f64; 2];
 //! let mut g = [30.0, 40.0]; // norm 50: a cliff
-//! let norm = clip_grad_norm(&mut g, 5.0);
+//! let norm = clip_grad_norm(&mut g, 5.0)?;
 //! assert_eq!(norm, 50.0);
 //! sgd.step(&mut p, &g, &mut []); // a step of length 0.1·5, not 0.1·50
 //! assert!((p[0] + 0.3).abs() < 1e-6 && (p[1] + 0.4).abs() < 1e-6);
+//! # Ok::<(), typenet_core::InvalidHyperParameter>(())
 //! ```
 
 use super::check;
@@ -21,23 +22,6 @@ use crate::{Flat, InvalidHyperParameter, Scalar};
 
 /// PyTorch's guard against dividing by a zero norm, added to the norm in the scale factor.
 const NORM_EPS: f64 = 1e-6;
-
-/// Scales `grads` so that their global L2 norm is at most about `max_norm`, and returns the
-/// norm before clipping. Panics unless `max_norm` is finite and greater than 0; see
-/// [`try_clip_grad_norm`] for the rules and a version that returns an error instead.
-///
-/// ```
-/// use typenet_core::optim::clip_grad_norm;
-/// let mut g = [3.0f32, -4.0];
-/// assert_eq!(clip_grad_norm(&mut g, 1.0), 5.0);
-/// assert!((g[0] - 0.6).abs() < 1e-6 && (g[1] + 0.8).abs() < 1e-6);
-/// ```
-pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(grads: &mut P, max_norm: T) -> T {
-    match try_clip_grad_norm(grads, max_norm) {
-        Ok(norm) => norm,
-        Err(e) => panic!("clip_grad_norm: {e}"),
-    }
-}
 
 /// Clips `grads` by their global L2 norm, as `torch.nn.utils.clip_grad_norm_(…, max_norm)`,
 /// and returns that norm before clipping; `max_norm` must be finite and greater than 0, or
@@ -65,16 +49,16 @@ pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(grads: &mut P, max_norm: T) -> T {
 /// step.
 ///
 /// ```
-/// use typenet_core::optim::try_clip_grad_norm;
+/// use typenet_core::optim::clip_grad_norm;
 /// let mut g = [0.3f64, 0.4];
-/// assert_eq!(try_clip_grad_norm(&mut g, 1.0), Ok(0.5)); // under the limit: unchanged
+/// assert_eq!(clip_grad_norm(&mut g, 1.0), Ok(0.5)); // under the limit: unchanged
 /// assert_eq!(g, [0.3, 0.4]);
-/// assert_eq!(try_clip_grad_norm(&mut g, 0.0).unwrap_err().name, "max norm");
+/// assert_eq!(clip_grad_norm(&mut g, 0.0).unwrap_err().name, "max norm");
 /// let mut bad = [f64::NAN, 1.0];
-/// assert!(try_clip_grad_norm(&mut bad, 1.0).unwrap().is_nan());
+/// assert!(clip_grad_norm(&mut bad, 1.0).unwrap().is_nan());
 /// assert!(bad[1].is_nan());
 /// ```
-pub fn try_clip_grad_norm<T: Scalar, P: Flat<T>>(
+pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     max_norm: T,
 ) -> Result<T, InvalidHyperParameter> {
@@ -97,41 +81,23 @@ pub fn try_clip_grad_norm<T: Scalar, P: Flat<T>>(
     Ok(norm)
 }
 
-/// Clamps every gradient to [−`limit`, `limit`] and returns the gradients' global L2 norm
-/// before clipping. Panics unless `limit` is finite and greater than 0; see
-/// [`try_clip_grad_value`] for a version that returns an error instead.
-///
-/// ```
-/// use typenet_core::optim::clip_grad_value;
-/// let mut g = [3.0f32, -4.0, 0.5];
-/// let norm = clip_grad_value(&mut g, 1.0);
-/// assert!((norm - 5.0249).abs() < 1e-4);
-/// assert_eq!(g, [1.0, -1.0, 0.5]);
-/// ```
-pub fn clip_grad_value<T: Scalar, P: Flat<T>>(grads: &mut P, limit: T) -> T {
-    match try_clip_grad_value(grads, limit) {
-        Ok(norm) => norm,
-        Err(e) => panic!("clip_grad_value: {e}"),
-    }
-}
-
 /// Clamps every gradient to [−`limit`, `limit`], as
 /// `torch.nn.utils.clip_grad_value_(…, limit)`, and returns the gradients' global L2 norm
 /// before clipping (which PyTorch does not return; it is computed as in
-/// [`try_clip_grad_norm`]). `limit` must be finite and greater than 0, or nothing changes
+/// [`clip_grad_norm`]). `limit` must be finite and greater than 0, or nothing changes
 /// and the error names it.
 ///
 /// Unlike clipping by norm, this changes the gradient's direction. A NaN gradient stays NaN
 /// (as `clamp_` leaves it), and ±∞ becomes ±`limit`; the norm returned is then NaN or ∞.
 ///
 /// ```
-/// use typenet_core::optim::try_clip_grad_value;
+/// use typenet_core::optim::clip_grad_value;
 /// let mut g = [f32::INFINITY, -0.25];
-/// assert_eq!(try_clip_grad_value(&mut g, 0.5), Ok(f32::INFINITY));
+/// assert_eq!(clip_grad_value(&mut g, 0.5), Ok(f32::INFINITY));
 /// assert_eq!(g, [0.5, -0.25]);
-/// assert_eq!(try_clip_grad_value(&mut g, -1.0).unwrap_err().name, "clip value");
+/// assert_eq!(clip_grad_value(&mut g, -1.0).unwrap_err().name, "clip value");
 /// ```
-pub fn try_clip_grad_value<T: Scalar, P: Flat<T>>(
+pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     limit: T,
 ) -> Result<T, InvalidHyperParameter> {
@@ -173,7 +139,7 @@ mod tests {
         type Grads = DenseParams<U1, U1, f64>;
         let mut g = Grads::zeroed();
         g.as_flat_mut().copy_from_slice(&[6.0, -8.0]);
-        let norm = clip_grad_norm(&mut g, 2.0);
+        let norm = clip_grad_norm(&mut g, 2.0).unwrap();
         assert_eq!(norm, 10.0);
         let c = 2.0 / (10.0 + 1e-6);
         assert_eq!(g.as_flat(), &[6.0 * c, -8.0 * c]);
@@ -189,15 +155,15 @@ mod tests {
     #[test]
     fn a_norm_within_the_limit_is_left_alone_except_at_the_very_edge() {
         let mut g = [0.6f64, 0.8];
-        assert_eq!(clip_grad_norm(&mut g, 1.5), 1.0);
+        assert_eq!(clip_grad_norm(&mut g, 1.5).unwrap(), 1.0);
         assert_eq!(g, [0.6, 0.8]);
         // PyTorch's 1e-6: a norm equal to max_norm is still scaled, by 1/(1 + 1e-6).
         let mut g = [0.6f64, 0.8];
-        clip_grad_norm(&mut g, 1.0);
+        clip_grad_norm(&mut g, 1.0).unwrap();
         assert!(g[0] < 0.6 && g[0] > 0.6 * (1.0 - 2e-6));
         // A zero gradient stays zero.
         let mut g = [0.0f32; 3];
-        assert_eq!(clip_grad_norm(&mut g, 1.0), 0.0);
+        assert_eq!(clip_grad_norm(&mut g, 1.0).unwrap(), 0.0);
         assert_eq!(g, [0.0; 3]);
     }
 
@@ -205,7 +171,7 @@ mod tests {
     fn the_norm_of_a_large_f32_block_does_not_overflow() {
         // 1e20² overflows f32; the squares are summed in f64.
         let mut g = [3e20f32, 4e20];
-        let norm = clip_grad_norm(&mut g, 1.0);
+        let norm = clip_grad_norm(&mut g, 1.0).unwrap();
         assert!((norm / 5e20 - 1.0).abs() < 1e-6, "{norm}");
         assert!((g[0] - 0.6).abs() < 1e-6 && (g[1] - 0.8).abs() < 1e-6);
     }
@@ -213,16 +179,16 @@ mod tests {
     #[test]
     fn non_finite_gradients_follow_pytorch() {
         let mut g = [1.0f64, f64::NAN, -2.0];
-        assert!(clip_grad_norm(&mut g, 1.0).is_nan());
+        assert!(clip_grad_norm(&mut g, 1.0).unwrap().is_nan());
         assert!(g.iter().all(|g| g.is_nan()));
         let mut g = [1.0f64, f64::INFINITY, -2.0];
-        assert_eq!(clip_grad_norm(&mut g, 1.0), f64::INFINITY);
+        assert_eq!(clip_grad_norm(&mut g, 1.0).unwrap(), f64::INFINITY);
         // c = 0: finite values become (signed) zeros, ∞·0 is NaN.
         assert_eq!((g[0], g[2]), (0.0, 0.0));
         assert!(g[1].is_nan());
 
         let mut g = [f64::NAN, f64::NEG_INFINITY, 3.0];
-        assert!(clip_grad_value(&mut g, 1.0).is_nan());
+        assert!(clip_grad_value(&mut g, 1.0).unwrap().is_nan());
         assert!(g[0].is_nan());
         assert_eq!(&g[1..], &[-1.0, 1.0]);
     }
@@ -232,41 +198,37 @@ mod tests {
         type Grads = DenseParams<U2, U1, f32>;
         let mut g = Grads::zeroed();
         g.as_flat_mut().copy_from_slice(&[-6.0, 2.0, 3.0]);
-        let norm = clip_grad_value(&mut g, 2.5);
+        let norm = clip_grad_value(&mut g, 2.5).unwrap();
         assert_eq!(norm, 7.0);
         assert_eq!(g.as_flat(), &[-2.5, 2.0, 2.5]);
     }
 
     #[test]
     fn limits_are_validated() {
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        for bad in [0.0, -0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let mut g = [1.0f64, 2.0];
-            let err = try_clip_grad_norm(&mut g, bad).unwrap_err();
+            let err = clip_grad_norm(&mut g, bad).unwrap_err();
             assert_eq!(
                 (err.name, err.expected),
                 ("max norm", "a finite number greater than 0")
             );
-            let err = try_clip_grad_value(&mut g, bad).unwrap_err();
+            let err = clip_grad_value(&mut g, bad).unwrap_err();
             assert_eq!(err.name, "clip value");
             assert_eq!(g, [1.0, 2.0], "nothing changes on an error");
         }
         assert_eq!(
-            try_clip_grad_norm(&mut [1.0f32], -2.0)
-                .unwrap_err()
-                .to_string(),
+            clip_grad_norm(&mut [1.0f32], -2.0).unwrap_err().to_string(),
             "invalid max norm: -2 (expected a finite number greater than 0)"
         );
     }
 
     #[test]
-    #[should_panic(expected = "clip_grad_norm: invalid max norm: 0")]
-    fn clip_grad_norm_panics_naming_itself() {
-        clip_grad_norm(&mut [1.0f64], 0.0);
-    }
-
-    #[test]
-    #[should_panic(expected = "clip_grad_value: invalid clip value: NaN")]
-    fn clip_grad_value_panics_naming_itself() {
-        clip_grad_value(&mut [1.0f32], f32::NAN);
+    fn refused_f32_limits_leave_the_gradients_alone() {
+        for bad in [0.0f32, -1.0, f32::NAN, f32::INFINITY] {
+            let mut g = [3.0f32, -4.0];
+            assert_eq!(clip_grad_norm(&mut g, bad).unwrap_err().name, "max norm");
+            assert_eq!(clip_grad_value(&mut g, bad).unwrap_err().name, "clip value");
+            assert_eq!(g, [3.0, -4.0]);
+        }
     }
 }

@@ -26,7 +26,7 @@ mod sgd;
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamState, Amsgrad, AmsgradOption, AmsgradState, NoAmsgrad};
 pub use adam_w::AdamW;
-pub use clip::{clip_grad_norm, clip_grad_value, try_clip_grad_norm, try_clip_grad_value};
+pub use clip::{clip_grad_norm, clip_grad_value};
 pub use lbfgs::{Lbfgs, LbfgsReport, LbfgsState, LbfgsStop, LineSearch};
 pub use momentum::Momentum;
 pub use rms_prop::{

@@ -5,7 +5,7 @@ use crate::flat::batch_array;
 use crate::loss::Loss;
 use crate::mode::Train;
 use crate::network::{assert_training_batch, Network};
-use crate::optim::{try_clip_grad_norm, try_clip_grad_value, Optimizer};
+use crate::optim::{clip_grad_norm, clip_grad_value, Optimizer};
 use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 use core::borrow::BorrowMut;
 use core::marker::PhantomData;
@@ -46,10 +46,10 @@ where
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Clip<T> {
     /// By their global L2 norm, as `torch.nn.utils.clip_grad_norm_`
-    /// ([`try_clip_grad_norm`]).
+    /// ([`clip_grad_norm`]).
     Norm(T),
     /// Each value into `[-limit, limit]`, as `torch.nn.utils.clip_grad_value_`
-    /// ([`try_clip_grad_value`]).
+    /// ([`clip_grad_value`]).
     Value(T),
 }
 
@@ -147,23 +147,23 @@ where
     }
 
     /// Clips the gradients by their global L2 norm before every update, to at most about
-    /// `max_norm` (see [`try_clip_grad_norm`]).
+    /// `max_norm` (see [`clip_grad_norm`]).
     ///
     /// # Errors
     /// `max_norm` not finite and greater than 0.
     pub fn clip_grad_norm(mut self, max_norm: T) -> Result<Self, InvalidHyperParameter> {
-        try_clip_grad_norm(&mut [T::ZERO], max_norm)?;
+        clip_grad_norm(&mut [T::ZERO], max_norm)?;
         self.clip = Some(Clip::Norm(max_norm));
         Ok(self)
     }
 
     /// Clamps every gradient into `[-limit, limit]` before every update (see
-    /// [`try_clip_grad_value`]).
+    /// [`clip_grad_value`]).
     ///
     /// # Errors
     /// `limit` not finite and greater than 0.
     pub fn clip_grad_value(mut self, limit: T) -> Result<Self, InvalidHyperParameter> {
-        try_clip_grad_value(&mut [T::ZERO], limit)?;
+        clip_grad_value(&mut [T::ZERO], limit)?;
         self.clip = Some(Clip::Value(limit));
         Ok(self)
     }
@@ -321,10 +321,10 @@ where
         // Validated when the clipping was set, so neither call can fail.
         match self.clip {
             Some(Clip::Norm(max_norm)) => {
-                let _ = try_clip_grad_norm(grads, max_norm);
+                let _ = clip_grad_norm(grads, max_norm);
             }
             Some(Clip::Value(limit)) => {
-                let _ = try_clip_grad_value(grads, limit);
+                let _ = clip_grad_value(grads, limit);
             }
             None => {}
         }
