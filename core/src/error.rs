@@ -12,6 +12,8 @@
 //! of [`Dropout`](crate::layers::Dropout) and [`BatchNorm`](crate::layers::BatchNorm), which
 //! the `network!` macro calls in constants with values it has already checked (a panic there
 //! is a compile error); each is the documented twin of a `try_new` that returns the error.
+//! Sizes given as types or const generics (a batch, an L-BFGS history size) are checked at
+//! compile time instead.
 //!
 //! ```
 //! use typenet_core::{optim::Sgd, Error};
