@@ -33,231 +33,722 @@ fn private() -> TokenStream {
     quote!(::typenet::__private)
 }
 
+/// The expansion: each item it emits, in order. Each generator takes what the items share
+/// from a [`Context`].
 pub fn network(plan: &Plan) -> TokenStream {
-    let p = private();
+    let cx = Context::of(plan);
+    let items = [
+        network_struct(&cx),
+        params_struct(&cx),
+        grads_alias(&cx),
+        buffers_struct(&cx),
+        cache_struct(&cx),
+        layers_struct(&cx),
+        tensors_impl(&cx, &cx.params, &cx.param_block.visits),
+        tensors_impl(&cx, &cx.buffers, &cx.buffer_block.visits),
+        network_impl(&cx),
+        clone_impls(&cx),
+        debug_impl(&cx),
+        budget_checks(&cx),
+    ];
+    quote!(#(#items)*)
+}
+
+/// What the generators share: paths, generated names, and the per-layer vectors.
+struct Context<'a> {
+    plan: &'a Plan<'a>,
+    /// `::typenet::__private`.
+    p: TokenStream,
     // Primitives by full path: the caller's module may define a `usize` or `f32` of its own.
-    let (usize, f32) = (
-        quote!(::core::primitive::usize),
-        quote!(::core::primitive::f32),
-    );
-    let net = plan.net;
-    let Network { attrs, vis, .. } = net;
-    let name = escaped(&net.ident);
-    let name_text = text(&net.ident);
-    let params = format_ident!("{}Params", name);
-    let grads_ty = format_ident!("{}Grads", name);
-    let buffers = format_ident!("{}Buffers", name);
-    let cache_ty = format_ident!("{}Cache", name);
-    let layers_ty = format_ident!("{}Layers", name);
-    let Names {
-        scalar: t,
-        batch: b,
-        mode_ty: m,
-        rng_ty: r,
-        rng,
-        x,
-        cache,
-        scratch,
-        mode,
-        grads,
-        visit,
-        f,
-        tensors,
-        debug,
-        layers: configs_ref,
-    } = Names::of(plan);
-    // The batch as a const argument: in braces, so that it cannot be read as a type the
-    // caller's module happens to name `B`.
-    let b_arg = quote!({ #b });
-    let g = Generics::of(net);
-    let (decl, alias, impl_, use_, phantom) = (&g.decl, &g.alias, &g.impl_, &g.use_, &g.phantom);
-    let where_ = &g.where_preds;
+    usize: TokenStream,
+    f32: TokenStream,
+    /// The network's name, raw if a keyword, and as people read it.
+    name: Ident,
+    name_text: String,
+    /// The generated items' names: `DigitsParams`, `DigitsGrads`, …
+    params: Ident,
+    grads_ty: Ident,
+    buffers: Ident,
+    cache_ty: Ident,
+    layers_ty: Ident,
+    n: Names,
+    /// The batch as a const argument: in braces, so that it cannot be read as a type the
+    /// caller's module happens to name `B`.
+    b_arg: TokenStream,
+    g: Generics,
+    /// Per layer: its core type, its configuration, its field name, and the use of its
+    /// configuration in the chains.
+    types: Vec<TokenStream>,
+    configs: Vec<TokenStream>,
+    fields: Vec<Ident>,
+    uses: Vec<TokenStream>,
+    /// The names of the layers as people read them.
+    names: Vec<String>,
+    /// `let layers = &<Self as Network<T>>::LAYERS;`
+    layers_ref: TokenStream,
+    param_block: Block,
+    buffer_block: Block,
+}
 
-    let layers = &plan.layers;
-    let types: Vec<TokenStream> = layers.iter().map(|l| layer_type(&p, l)).collect();
-    let configs: Vec<TokenStream> = (0..layers.len())
-        .map(|i| config(&p, &t, layers, &types, i))
-        .collect();
-    let fields: Vec<Ident> = layers.iter().map(|l| escaped(&l.field)).collect();
-    // Each layer's configuration is written once, as a field of the constant `LAYERS` (of
-    // the generated struct `DigitsLayers`), and the chains take it from there. Not an inline
-    // `const { … }` at each call: under incremental compilation each of those costs as much
-    // as the whole method. Not a tuple: each use would carry a type as long as the network.
-    // Either way checking would grow with the square of the depth.
-    let uses: Vec<TokenStream> = fields.iter().map(|f| quote!(&#configs_ref.#f)).collect();
-    let layers_ref = quote!(let #configs_ref = &<Self as #p::Network<#t>>::LAYERS;);
-    let checked_configs = layers
-        .iter()
-        .zip(&configs)
-        .map(|(l, cfg)| match width_check(&p, l) {
-            Some(check) => quote!({ #check #cfg }),
-            None => cfg.clone(),
-        });
-    // `DigitsLayers`, `MlpLayers<H>`: the width parameters only (configurations do not
-    // depend on the scalar).
-    let (layers_decl, layers_args) = if decl.is_empty() {
-        (quote!(), quote!())
-    } else {
-        (quote!(<#(#decl),*>), quote!(<#(#use_),*>))
-    };
-    let layer_docs = layers
-        .iter()
-        .map(|l| format!("`{}`: {}.", text(&l.field), describe(l)));
-    let names: Vec<String> = layers.iter().map(|l| text(&l.field)).collect();
-    let last = layers.len() - 1;
-    let last_field = &fields[last];
+/// A parameter or buffer block: the fields of the layers that have one, their types,
+/// documentation, and the body of `visit_tensors` that lists their tensors.
+struct Block {
+    fields: Vec<Ident>,
+    types: Vec<TokenStream>,
+    docs: Vec<String>,
+    visits: TokenStream,
+}
 
-    // The parameter and buffer blocks: fields of the layers that have them, their types,
-    // documentation, and the calls that list their tensors.
-    let block = |has: fn(&Planned) -> bool, of: Ident| {
-        let (mut names, mut tys, mut docs) = (vec![], vec![], vec![]);
-        for (i, (l, ty)) in layers.iter().zip(&types).enumerate() {
-            if has(l) {
-                names.push(&fields[i]);
-                tys.push(quote!(#p::#of<#ty, #t>));
-                docs.push(format!("Of `{}`: {}.", text(&l.field), describe(l)));
+impl<'a> Context<'a> {
+    fn of(plan: &'a Plan<'a>) -> Self {
+        let p = private();
+        let name = escaped(&plan.net.ident);
+        let n = Names::of(plan);
+        let b = &n.batch;
+        let b_arg = quote!({ #b });
+        let layers = &plan.layers;
+        let t = &n.scalar;
+        let types: Vec<TokenStream> = layers.iter().map(|l| layer_type(&p, l)).collect();
+        let configs: Vec<TokenStream> = (0..layers.len())
+            .map(|i| config(&p, t, layers, &types, i))
+            .collect();
+        let fields: Vec<Ident> = layers.iter().map(|l| escaped(&l.field)).collect();
+        // Each layer's configuration is written once, as a field of the constant `LAYERS`
+        // (of the generated struct `DigitsLayers`), and the chains take it from there. Not
+        // an inline `const { … }` at each call: under incremental compilation each of those
+        // costs as much as the whole method. Not a tuple: each use would carry a type as
+        // long as the network. Either way checking would grow with the square of the depth.
+        let configs_ref = &n.layers;
+        let uses = fields.iter().map(|f| quote!(&#configs_ref.#f)).collect();
+        let layers_ref = quote!(let #configs_ref = &<Self as #p::Network<#t>>::LAYERS;);
+        let block = |has: fn(&Planned) -> bool, of: Ident| {
+            let mut block = Block {
+                fields: vec![],
+                types: vec![],
+                docs: vec![],
+                visits: quote!(),
+            };
+            for (i, (l, ty)) in layers.iter().zip(&types).enumerate() {
+                if has(l) {
+                    block.fields.push(fields[i].clone());
+                    block.types.push(quote!(#p::#of<#ty, #t>));
+                    block
+                        .docs
+                        .push(format!("Of `{}`: {}.", text(&l.field), describe(l)));
+                }
+            }
+            let names: Vec<&Ident> = block.fields.iter().collect();
+            block.visits = tensor_visits(&p, t, &n.tensors, &n.visit, &names, &block.types);
+            block
+        };
+        let param_block = block(|l| l.kind.params, format_ident!("ParamsOf"));
+        let buffer_block = block(|l| l.kind.buffers, format_ident!("BuffersOf"));
+        Context {
+            plan,
+            usize: quote!(::core::primitive::usize),
+            f32: quote!(::core::primitive::f32),
+            name_text: text(&plan.net.ident),
+            params: format_ident!("{}Params", name),
+            grads_ty: format_ident!("{}Grads", name),
+            buffers: format_ident!("{}Buffers", name),
+            cache_ty: format_ident!("{}Cache", name),
+            layers_ty: format_ident!("{}Layers", name),
+            name,
+            b_arg,
+            g: Generics::of(plan.net),
+            names: layers.iter().map(|l| text(&l.field)).collect(),
+            types,
+            configs,
+            fields,
+            uses,
+            layers_ref,
+            param_block,
+            buffer_block,
+            n,
+            p,
+        }
+    }
+
+    /// The index of the last layer, whose output is the network's.
+    fn last(&self) -> usize {
+        self.plan.layers.len() - 1
+    }
+
+    /// The layer's parameter block in `self.params`, or an empty slice; `mut` for the
+    /// mutable forms.
+    fn params_of(&self, i: usize, mutable: bool) -> TokenStream {
+        let field = &self.fields[i];
+        match (self.plan.layers[i].kind.params, mutable) {
+            (true, true) => quote!(&mut self.params.#field),
+            (true, false) => quote!(&self.params.#field),
+            (false, true) => quote!(&mut []),
+            (false, false) => quote!(&[]),
+        }
+    }
+
+    /// The layer's buffer block in `self.buffers`, or an empty slice.
+    fn buffers_of(&self, i: usize, mutable: bool) -> TokenStream {
+        let field = &self.fields[i];
+        match (self.plan.layers[i].kind.buffers, mutable) {
+            (true, true) => quote!(&mut self.buffers.#field),
+            (true, false) => quote!(&self.buffers.#field),
+            (false, true) => quote!(&mut []),
+            (false, false) => quote!(&[]),
+        }
+    }
+}
+
+/// `Digits<T>`: the parameters and the buffers, with the user's attributes and a summary.
+fn network_struct(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        f32,
+        name,
+        params,
+        buffers,
+        g,
+        ..
+    } = cx;
+    let Network { attrs, vis, .. } = cx.plan.net;
+    let t = &cx.n.scalar;
+    let (decl, impl_, use_, phantom, where_) =
+        (&g.decl, &g.impl_, &g.use_, &g.phantom, &g.where_preds);
+    let summary = summary(cx.plan);
+    let loss_doc = format!("Its loss is {}.", cx.plan.loss.doc);
+    quote! {
+        #p::flat_struct! {
+            #(#attrs)*
+            #[doc = ""]
+            #[doc = #summary]
+            #[doc = #loss_doc]
+            #vis struct #name[#(#decl,)* #t: #p::Scalar = #f32][#(#impl_,)* #t: #p::Scalar][#(#use_,)* #t]
+            (#t, (#(#phantom,)*))
+            where [#where_]
+            {
+                /// The trainable parameters.
+                pub params: #params<#(#use_,)* #t>,
+                /// The buffers: kept, never trained.
+                pub buffers: #buffers<#(#use_,)* #t>,
             }
         }
-        let visits = tensor_visits(&p, &t, &tensors, &visit, &names, &tys);
-        (names, tys, docs, visits)
-    };
-    let (param_fields, param_types, param_docs, param_visits) =
-        block(|l| l.kind.params, format_ident!("ParamsOf"));
-    let (buffer_fields, buffer_types, buffer_docs, buffer_visits) =
-        block(|l| l.kind.buffers, format_ident!("BuffersOf"));
-    let cache_docs = layers.iter().map(|l| {
+    }
+}
+
+/// A flat struct of the layers' parameter or buffer blocks.
+fn block_struct(cx: &Context, ty: &Ident, doc: &str, block: &Block) -> TokenStream {
+    let Context { p, f32, g, .. } = cx;
+    let t = &cx.n.scalar;
+    let vis = &cx.plan.net.vis;
+    let (decl, impl_, use_, phantom, where_) =
+        (&g.decl, &g.impl_, &g.use_, &g.phantom, &g.where_preds);
+    let Block {
+        fields,
+        types,
+        docs,
+        ..
+    } = block;
+    quote! {
+        #p::flat_struct! {
+            #[doc = #doc]
+            #vis struct #ty[#(#decl,)* #t: #p::Scalar = #f32][#(#impl_,)* #t: #p::Scalar][#(#use_,)* #t]
+            (#t, (#(#phantom,)*))
+            where [#where_]
+            {
+                #(
+                    #[doc = #docs]
+                    pub #fields: #types,
+                )*
+            }
+        }
+    }
+}
+
+/// `DigitsParams<T>`: one field per layer with parameters.
+fn params_struct(cx: &Context) -> TokenStream {
+    let doc = format!(
+        "The trainable parameters of [`{}`]: the block that gradients and optimizer state mirror.",
+        cx.name_text
+    );
+    block_struct(cx, &cx.params, &doc, &cx.param_block)
+}
+
+/// `DigitsGrads<T>`: an alias of the parameters' type.
+fn grads_alias(cx: &Context) -> TokenStream {
+    let Context {
+        f32,
+        params,
+        grads_ty,
+        g,
+        ..
+    } = cx;
+    let (t, vis) = (&cx.n.scalar, &cx.plan.net.vis);
+    let (alias, use_) = (&g.alias, &g.use_);
+    let doc = format!(
+        "Gradients of [`{}`]: a block of the same type as its parameters, [`{params}`].",
+        cx.name_text
+    );
+    quote! {
+        #[doc = #doc]
+        #vis type #grads_ty<#(#alias,)* #t = #f32> = #params<#(#use_,)* #t>;
+    }
+}
+
+/// `DigitsBuffers<T>`: one field per layer with buffers.
+fn buffers_struct(cx: &Context) -> TokenStream {
+    let doc = format!(
+        "The buffers of [`{}`]: values it keeps but never trains (batch norm's running statistics).",
+        cx.name_text
+    );
+    block_struct(cx, &cx.buffers, &doc, &cx.buffer_block)
+}
+
+/// `DigitsCache<const B, T>`: one `LayerCache` per layer.
+fn cache_struct(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        usize,
+        f32,
+        cache_ty,
+        b_arg,
+        g,
+        fields,
+        types,
+        ..
+    } = cx;
+    let (t, b, vis) = (&cx.n.scalar, &cx.n.batch, &cx.plan.net.vis);
+    let (impl_, use_, phantom, where_) = (&g.impl_, &g.use_, &g.phantom, &g.where_preds);
+    let doc = format!(
+        "What [`{}`] computes for a batch of `{b}` rows: each layer's output, the gradient of \
+         the loss with respect to it, and what the layer keeps for its backward pass. Build it with \
+         `Flat::zeroed()`, or `Flat::zeroed_boxed()` when it is large.",
+        cx.name_text
+    );
+    let docs = cx.plan.layers.iter().map(|l| {
         format!(
             "What `{}` ({}) computed for the batch.",
             text(&l.field),
             describe(l)
         )
     });
+    quote! {
+        #p::flat_struct! {
+            #[doc = #doc]
+            #vis struct #cache_ty[#(#impl_,)* const #b: #usize, #t: #p::Scalar = #f32][#(#impl_,)* const #b: #usize, #t: #p::Scalar][#(#use_,)* #b_arg, #t]
+            (#t, (#(#phantom,)*))
+            where [#p::Const<#b_arg>: #p::Batch, #where_]
+            {
+                #(
+                    #[doc = #docs]
+                    pub #fields: #p::LayerCache<#types, #p::BatchDim<#b_arg>, #t>,
+                )*
+            }
+        }
+    }
+}
 
-    let input_ty = width_type(&plan.input);
-    let output_ty = width_type(&layers[last].output);
-    let input_row = row_type(&t, &plan.input);
-    let output_row = row_type(&t, &layers[last].output);
+/// `DigitsLayers` (hidden): each layer's configuration, the type of `Network::LAYERS`.
+fn layers_struct(cx: &Context) -> TokenStream {
+    let Context {
+        layers_ty,
+        g,
+        fields,
+        types,
+        ..
+    } = cx;
+    let vis = &cx.plan.net.vis;
+    let (phantom, where_) = (&g.phantom, &g.where_preds);
+    let decl = layers_generics(cx).0;
+    let doc = format!(
+        "The configuration of each layer of [`{}`], by name.",
+        cx.name_text
+    );
+    let layer_docs = cx
+        .plan
+        .layers
+        .iter()
+        .map(|l| format!("`{}`: {}.", text(&l.field), describe(l)));
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #vis struct #layers_ty #decl where #where_ {
+            #(
+                #[doc = #layer_docs]
+                pub #fields: #types,
+            )*
+            #[doc(hidden)]
+            pub __marker: ::core::marker::PhantomData<(#(#phantom,)*)>,
+        }
+    }
+}
+
+/// The generics of `DigitsLayers`, `MlpLayers<H>`, declared and as arguments: the width
+/// parameters only (configurations do not depend on the scalar).
+fn layers_generics(cx: &Context) -> (TokenStream, TokenStream) {
+    let (decl, use_) = (&cx.g.decl, &cx.g.use_);
+    if decl.is_empty() {
+        (quote!(), quote!())
+    } else {
+        (quote!(<#(#decl),*>), quote!(<#(#use_),*>))
+    }
+}
+
+/// `impl Tensors<T>` for a parameter or buffer block.
+fn tensors_impl(cx: &Context, ty: &Ident, visits: &TokenStream) -> TokenStream {
+    let Context { p, g, .. } = cx;
+    let (t, visit) = (&cx.n.scalar, &cx.n.visit);
+    let (impl_, use_, where_) = (&g.impl_, &g.use_, &g.where_preds);
+    quote! {
+        impl<#(#impl_,)* #t: #p::Scalar> #p::Tensors<#t> for #ty<#(#use_,)* #t> where #where_ {
+            fn visit_tensors(#visit: &mut dyn ::core::ops::FnMut(#p::TensorInfo)) {
+                #visits
+            }
+        }
+    }
+}
+
+/// `impl Network<T> for Digits<T>`: its associated items, the accessors, and the chains
+/// that call each layer through the `Layer` trait.
+fn network_impl(cx: &Context) -> TokenStream {
+    let Context { p, name, g, .. } = cx;
+    let t = &cx.n.scalar;
+    let (impl_, use_, where_) = (&g.impl_, &g.use_, &g.where_preds);
+    let parts = [
+        associated_items(cx),
+        accessors(),
+        init_chain(cx),
+        forward_chain(cx),
+        inference_chain(cx),
+        buffer_updates(cx),
+        backward_chain(cx),
+        output_visits(cx),
+    ];
+    quote! {
+        impl<#(#impl_,)* #t: #p::Scalar> #p::Network<#t> for #name<#(#use_,)* #t> where #where_ {
+            #(#parts)*
+        }
+    }
+}
+
+/// The associated types and constants of `Network`.
+fn associated_items(cx: &Context) -> TokenStream {
+    let Context {
+        plan,
+        p,
+        usize,
+        params,
+        buffers,
+        cache_ty,
+        layers_ty,
+        b_arg,
+        fields,
+        types,
+        ..
+    } = cx;
+    let (t, b) = (&cx.n.scalar, &cx.n.batch);
+    let use_ = &cx.g.use_;
+    let output = &plan.layers[cx.last()].output;
+    let (input_ty, output_ty) = (width_type(&plan.input), width_type(output));
+    let (input_row, output_row) = (row_type(t, &plan.input), row_type(t, output));
     let loss_ty = Ident::new(plan.loss.ty, Span::call_site());
     let target = if plan.loss.classifies {
         usize.clone()
     } else {
         output_row.clone()
     };
-
-    let inits = layers
+    let (scratch_even, scratch_odd) = (scratch_half(cx, 0), scratch_half(cx, 1));
+    let layers_args = layers_generics(cx).1;
+    let checked_configs =
+        plan.layers
+            .iter()
+            .zip(&cx.configs)
+            .map(|(l, cfg)| match width_check(p, l) {
+                Some(check) => quote!({ #check #cfg }),
+                None => cfg.clone(),
+            });
+    let min_batch = types
         .iter()
-        .zip(&fields)
-        .zip(&uses)
-        .map(|((l, field), cfg)| {
-            let params = if l.kind.params {
-                quote!(&mut self.params.#field)
-            } else {
-                quote!(&mut [])
-            };
-            let buffers = if l.kind.buffers {
-                quote!(&mut self.buffers.#field)
-            } else {
-                quote!(&mut [])
-            };
+        .map(|ty| quote!(<#ty as #p::Layer<#t>>::MIN_TRAINING_BATCH));
+    quote! {
+        type Input = #input_ty;
+        type Output = #output_ty;
+        type InputRow = #input_row;
+        type OutputRow = #output_row;
+        type Target = #target;
+        type Params = #params<#(#use_,)* #t>;
+        type Buffers = #buffers<#(#use_,)* #t>;
+        type Cache<const #b: #usize> = #cache_ty<#(#use_,)* #b_arg, #t>
+        where
+            #p::Const<#b_arg>: #p::Batch;
+        type Scratch<const #b: #usize> = #p::PingPong<#scratch_even, #scratch_odd, #t>
+        where
+            #p::Const<#b_arg>: #p::Batch;
+        type Loss = #p::loss::#loss_ty;
+        type Layers = #layers_ty #layers_args;
+
+        const LAYERS: Self::Layers = #layers_ty {
+            #(#fields: #checked_configs,)*
+            __marker: ::core::marker::PhantomData,
+        };
+
+        const MIN_TRAINING_BATCH: #usize = #p::largest(&[#(#min_batch),*]);
+    }
+}
+
+/// One buffer of the inference scratch: as long as the widest output of the layers of
+/// its parity (see [`inference_chain`]).
+fn scratch_half(cx: &Context, parity: usize) -> TokenStream {
+    let Context { p, b_arg, .. } = cx;
+    let t = &cx.n.scalar;
+    let outputs: Vec<TokenStream> = cx
+        .types
+        .iter()
+        .skip(parity)
+        .step_by(2)
+        .map(|ty| quote!(#p::ActivationsOf<#ty, #b_arg, #t>))
+        .collect();
+    // Widest<A, Widest<B, C>>: as long as the longest of A, B and C.
+    match outputs.split_last() {
+        None => quote!([#t; 0]),
+        Some((last, rest)) => rest
+            .iter()
+            .rev()
+            .fold(last.clone(), |inner, ty| quote!(#p::Widest<#ty, #inner>)),
+    }
+}
+
+/// `params`, `params_mut`, `buffers`, `buffers_mut`.
+fn accessors() -> TokenStream {
+    quote! {
+        fn params(&self) -> &Self::Params {
+            &self.params
+        }
+        fn params_mut(&mut self) -> &mut Self::Params {
+            &mut self.params
+        }
+        fn buffers(&self) -> &Self::Buffers {
+            &self.buffers
+        }
+        fn buffers_mut(&mut self) -> &mut Self::Buffers {
+            &mut self.buffers
+        }
+    }
+}
+
+/// `init_layers`: each layer initializes its blocks.
+fn init_chain(cx: &Context) -> TokenStream {
+    let Context { p, layers_ref, .. } = cx;
+    let Names {
+        scalar: t,
+        rng_ty: r,
+        rng,
+        ..
+    } = &cx.n;
+    let inits = cx
+        .plan
+        .layers
+        .iter()
+        .zip(&cx.uses)
+        .enumerate()
+        .map(|(i, (l, cfg))| {
+            let (params, buffers) = (cx.params_of(i, true), cx.buffers_of(i, true));
             quote_spanned!(l.span=> #p::Layer::<#t>::init(#cfg, #params, #buffers, #rng);)
         });
-    let forwards = layers.iter().zip(&uses).enumerate().map(|(i, (l, cfg))| {
-        let field = &fields[i];
-        let input = match i {
-            0 => quote!(#x),
-            _ => {
-                let before = &fields[i - 1];
-                quote!(&#cache.#before.output)
-            }
-        };
-        let params = if l.kind.params {
-            quote!(&self.params.#field)
-        } else {
-            quote!(&[])
-        };
-        let buffers = if l.kind.buffers {
-            quote!(&self.buffers.#field)
-        } else {
-            quote!(&[])
-        };
-        // Layer::forward(&layers.hidden, Forward { x, y: &mut cache.hidden.output, … }, mode);
-        quote_spanned! {l.span=>
-            #p::Layer::<#t>::forward(#cfg, #p::Forward {
-                params: #params,
-                buffers: #buffers,
-                x: #input,
-                y: &mut #cache.#field.output,
-                cache: &mut #cache.#field.state,
-            }, #mode);
+    quote! {
+        fn init_layers<#r: #p::Rng + ?Sized>(&mut self, #rng: &mut #r) {
+            #layers_ref
+            #(#inits)*
         }
-    });
-    // The inference pass: layer i writes into buffer `even` or `odd` of the scratch by the
-    // parity of i, and reads the other, so that each buffer need only hold the widest output
-    // of its half of the layers.
+    }
+}
+
+/// `forward_layers`: each layer reads the output before it and writes its own into the
+/// cache.
+fn forward_chain(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        usize,
+        b_arg,
+        fields,
+        layers_ref,
+        ..
+    } = cx;
+    let Names {
+        scalar: t,
+        batch: b,
+        mode_ty: m,
+        x,
+        cache,
+        mode,
+        ..
+    } = &cx.n;
+    let forwards = cx
+        .plan
+        .layers
+        .iter()
+        .zip(&cx.uses)
+        .enumerate()
+        .map(|(i, (l, cfg))| {
+            let field = &fields[i];
+            let input = match i {
+                0 => quote!(#x),
+                _ => {
+                    let before = &fields[i - 1];
+                    quote!(&#cache.#before.output)
+                }
+            };
+            let (params, buffers) = (cx.params_of(i, false), cx.buffers_of(i, false));
+            // Layer::forward(&layers.hidden, Forward { x, y: &mut cache.hidden.output, … }, mode);
+            quote_spanned! {l.span=>
+                #p::Layer::<#t>::forward(#cfg, #p::Forward {
+                    params: #params,
+                    buffers: #buffers,
+                    x: #input,
+                    y: &mut #cache.#field.output,
+                    cache: &mut #cache.#field.state,
+                }, #mode);
+            }
+        });
+    quote! {
+        fn forward_layers<const #b: #usize, #m: #p::Mode>(
+            &self,
+            #x: &#p::InputOf<Self, #b_arg, #t>,
+            #cache: &mut Self::Cache<#b_arg>,
+            #mode: &mut #m,
+        ) where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            #layers_ref
+            #(#forwards)*
+        }
+    }
+}
+
+/// `infer_layers`: layer i writes into buffer `even` or `odd` of the scratch by the parity
+/// of i, and reads the other, so that each buffer need only hold the widest output of its
+/// half of the layers.
+fn inference_chain(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        usize,
+        b_arg,
+        layers_ref,
+        ..
+    } = cx;
+    let Names {
+        scalar: t,
+        batch: b,
+        x,
+        scratch,
+        ..
+    } = &cx.n;
     let buffer_of =
         |i: usize| format_ident!("{}", if i.is_multiple_of(2) { "even" } else { "odd" });
-    let scratch_half = |parity: usize| {
-        let outputs: Vec<TokenStream> = types
-            .iter()
-            .skip(parity)
-            .step_by(2)
-            .map(|ty| quote!(#p::ActivationsOf<#ty, #b_arg, #t>))
-            .collect();
-        // Widest<A, Widest<B, C>>: as long as the longest of A, B and C.
-        match outputs.split_last() {
-            None => quote!([#t; 0]),
-            Some((last, rest)) => rest
-                .iter()
-                .rev()
-                .fold(last.clone(), |inner, ty| quote!(#p::Widest<#ty, #inner>)),
-        }
-    };
-    let (scratch_even, scratch_odd) = (scratch_half(0), scratch_half(1));
-    let infers = layers.iter().zip(&uses).enumerate().map(|(i, (l, cfg))| {
-        let field = &fields[i];
-        let input = match i {
-            0 => quote!(#x),
-            _ => {
-                let before = buffer_of(i - 1);
-                quote!(#p::prefix::<#t, _, _>(&#scratch.#before))
+    let infers = cx
+        .plan
+        .layers
+        .iter()
+        .zip(&cx.uses)
+        .enumerate()
+        .map(|(i, (l, cfg))| {
+            let input = match i {
+                0 => quote!(#x),
+                _ => {
+                    let before = buffer_of(i - 1);
+                    quote!(#p::prefix::<#t, _, _>(&#scratch.#before))
+                }
+            };
+            let (params, buffers) = (cx.params_of(i, false), cx.buffers_of(i, false));
+            let output = buffer_of(i);
+            // Layer::infer(&layers.hidden, &self.params.hidden, &[], x, prefix_mut(&mut scratch.even));
+            quote_spanned! {l.span=>
+                #p::Layer::<#t>::infer::<#p::BatchDim<#b_arg>>(
+                    #cfg,
+                    #params,
+                    #buffers,
+                    #input,
+                    #p::prefix_mut::<#t, _, _>(&mut #scratch.#output),
+                );
             }
-        };
-        let params = if l.kind.params {
-            quote!(&self.params.#field)
-        } else {
-            quote!(&[])
-        };
-        let buffers = if l.kind.buffers {
-            quote!(&self.buffers.#field)
-        } else {
-            quote!(&[])
-        };
-        let output = buffer_of(i);
-        // Layer::infer(&layers.hidden, &self.params.hidden, &[], x, prefix_mut(&mut scratch.even));
-        quote_spanned! {l.span=>
-            #p::Layer::<#t>::infer::<#p::BatchDim<#b_arg>>(
-                #cfg,
-                #params,
-                #buffers,
-                #input,
-                #p::prefix_mut::<#t, _, _>(&mut #scratch.#output),
-            );
+        });
+    let last_buffer = buffer_of(cx.last());
+    quote! {
+        fn infer_layers<'s, const #b: #usize>(
+            &self,
+            #x: &#p::InputOf<Self, #b_arg, #t>,
+            #scratch: &'s mut Self::Scratch<#b_arg>,
+        ) -> &'s #p::OutputOf<Self, #b_arg, #t>
+        where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            #layers_ref
+            #(#infers)*
+            #p::prefix::<#t, _, _>(&#scratch.#last_buffer)
         }
-    });
-    let last_buffer = buffer_of(last);
+    }
+}
+
+/// `update_buffers`: each layer with buffers updates them from its cache.
+fn buffer_updates(cx: &Context) -> TokenStream {
+    let Context {
+        p, usize, b_arg, ..
+    } = cx;
+    let Names {
+        scalar: t,
+        batch: b,
+        cache,
+        ..
+    } = &cx.n;
+    let layers = &cx.plan.layers;
     let updates = layers
         .iter()
-        .zip(&fields)
-        .zip(&uses)
+        .zip(&cx.fields)
+        .zip(&cx.uses)
         .filter(|((l, _), _)| l.kind.buffers)
         .map(|((l, field), cfg)| {
             quote_spanned! {l.span=>
                 #p::Layer::<#t>::update_buffers(#cfg, &mut self.buffers.#field, &#cache.#field.state);
             }
         });
-    let backwards = layers
+    let layers_ref = layers
         .iter()
-        .zip(&uses)
+        .any(|l| l.kind.buffers)
+        .then(|| cx.layers_ref.clone());
+    quote! {
+        fn update_buffers<const #b: #usize>(&mut self, #cache: &Self::Cache<#b_arg>)
+        where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            let _ = #cache;
+            #layers_ref
+            #(#updates)*
+        }
+    }
+}
+
+/// `backward_layers`: from the last layer to the first, each takes the gradient of its
+/// output and writes its parameters' and its input's.
+fn backward_chain(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        usize,
+        b_arg,
+        fields,
+        layers_ref,
+        ..
+    } = cx;
+    let Names {
+        scalar: t,
+        batch: b,
+        x,
+        cache,
+        grads,
+        ..
+    } = &cx.n;
+    let backwards = cx
+        .plan
+        .layers
+        .iter()
+        .zip(&cx.uses)
         .enumerate()
         .rev()
         .map(|(i, (l, cfg))| {
@@ -272,11 +763,7 @@ pub fn network(plan: &Plan) -> TokenStream {
                     )
                 }
             };
-            let params = if l.kind.params {
-                quote!(&self.params.#field)
-            } else {
-                quote!(&[])
-            };
+            let params = cx.params_of(i, false);
             let layer_grads = if l.kind.params {
                 quote!(&mut #grads.#field)
             } else {
@@ -295,10 +782,45 @@ pub fn network(plan: &Plan) -> TokenStream {
                 });
             }
         });
-    let output_visits = layers
+    quote! {
+        fn backward_layers<const #b: #usize>(
+            &self,
+            #x: &#p::InputOf<Self, #b_arg, #t>,
+            #cache: &mut Self::Cache<#b_arg>,
+            #grads: &mut Self::Params,
+        ) where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            #layers_ref
+            #(#backwards)*
+        }
+    }
+}
+
+/// `output_and_grad` and `visit_outputs`: the last layer's output and gradient, and every
+/// layer's output by name.
+fn output_visits(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        usize,
+        b_arg,
+        fields,
+        ..
+    } = cx;
+    let Names {
+        scalar: t,
+        batch: b,
+        cache,
+        visit,
+        ..
+    } = &cx.n;
+    let last_field = &fields[cx.last()];
+    let visits = cx
+        .plan
+        .layers
         .iter()
-        .zip(&fields)
-        .zip(&names)
+        .zip(fields)
+        .zip(&cx.names)
         .map(|((l, field), name)| {
             let kind = l.kind.name;
             quote! {
@@ -308,229 +830,35 @@ pub fn network(plan: &Plan) -> TokenStream {
                 );
             }
         });
-    let min_batch = types
-        .iter()
-        .map(|ty| quote!(<#ty as #p::Layer<#t>>::MIN_TRAINING_BATCH));
-    // One statement per layer, not one chained call: a chain nests as deep as the network.
-    let debug_fields = names.iter().zip(&uses).map(|(name, cfg)| {
-        quote! {
-            ::core::fmt::DebugStruct::field(&mut #debug, #name, &::core::format_args!("{}", #cfg));
-        }
-    });
-
-    let name_doc = format!("[`{name_text}`]");
-    let params_doc = format!(
-        "The trainable parameters of {name_doc}: the block that gradients and optimizer state mirror."
-    );
-    let grads_doc = format!(
-        "Gradients of {name_doc}: a block of the same type as its parameters, [`{params}`]."
-    );
-    let buffers_doc = format!(
-        "The buffers of {name_doc}: values it keeps but never trains (batch norm's running statistics)."
-    );
-    let cache_doc = format!(
-        "What {name_doc} computes for a batch of `{b}` rows: each layer's output, the gradient of \
-         the loss with respect to it, and what the layer keeps for its backward pass. Build it with \
-         `Flat::zeroed()`, or `Flat::zeroed_boxed()` when it is large."
-    );
-    let loss_doc = format!("Its loss is {}.", plan.loss.doc);
-    let layers_doc = format!("The configuration of each layer of {name_doc}, by name.");
-    let summary = summary(plan);
-    let budgets = plan.budgets.iter().map(|b| budget_check(&p, &name, b));
-    let updates_layers_ref = layers
-        .iter()
-        .any(|l| l.kind.buffers)
-        .then(|| layers_ref.clone());
-
     quote! {
-        #p::flat_struct! {
-            #(#attrs)*
-            #[doc = ""]
-            #[doc = #summary]
-            #[doc = #loss_doc]
-            #vis struct #name[#(#decl,)* #t: #p::Scalar = #f32][#(#impl_,)* #t: #p::Scalar][#(#use_,)* #t]
-            (#t, (#(#phantom,)*))
-            where [#where_]
-            {
-                /// The trainable parameters.
-                pub params: #params<#(#use_,)* #t>,
-                /// The buffers: kept, never trained.
-                pub buffers: #buffers<#(#use_,)* #t>,
-            }
+        fn output_and_grad<const #b: #usize>(
+            #cache: &mut Self::Cache<#b_arg>,
+        ) -> (&#p::OutputOf<Self, #b_arg, #t>, &mut #p::OutputOf<Self, #b_arg, #t>)
+        where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            (&#cache.#last_field.output, &mut #cache.#last_field.grad)
         }
 
-        #p::flat_struct! {
-            #[doc = #params_doc]
-            #vis struct #params[#(#decl,)* #t: #p::Scalar = #f32][#(#impl_,)* #t: #p::Scalar][#(#use_,)* #t]
-            (#t, (#(#phantom,)*))
-            where [#where_]
-            {
-                #(
-                    #[doc = #param_docs]
-                    pub #param_fields: #param_types,
-                )*
-            }
+        fn visit_outputs<const #b: #usize>(
+            #cache: &Self::Cache<#b_arg>,
+            #visit: &mut dyn ::core::ops::FnMut(#p::LayerOutput<'_>, &[#t]),
+        ) where
+            #p::Const<#b_arg>: #p::Batch,
+        {
+            #(#visits)*
         }
+    }
+}
 
-        #[doc = #grads_doc]
-        #vis type #grads_ty<#(#alias,)* #t = #f32> = #params<#(#use_,)* #t>;
-
-        #p::flat_struct! {
-            #[doc = #buffers_doc]
-            #vis struct #buffers[#(#decl,)* #t: #p::Scalar = #f32][#(#impl_,)* #t: #p::Scalar][#(#use_,)* #t]
-            (#t, (#(#phantom,)*))
-            where [#where_]
-            {
-                #(
-                    #[doc = #buffer_docs]
-                    pub #buffer_fields: #buffer_types,
-                )*
-            }
-        }
-
-        #p::flat_struct! {
-            #[doc = #cache_doc]
-            #vis struct #cache_ty[#(#impl_,)* const #b: #usize, #t: #p::Scalar = #f32][#(#impl_,)* const #b: #usize, #t: #p::Scalar][#(#use_,)* #b_arg, #t]
-            (#t, (#(#phantom,)*))
-            where [#p::Const<#b_arg>: #p::Batch, #where_]
-            {
-                #(
-                    #[doc = #cache_docs]
-                    pub #fields: #p::LayerCache<#types, #p::BatchDim<#b_arg>, #t>,
-                )*
-            }
-        }
-
-        #[doc = #layers_doc]
-        #[doc(hidden)]
-        #vis struct #layers_ty #layers_decl where #where_ {
-            #(
-                #[doc = #layer_docs]
-                pub #fields: #types,
-            )*
-            #[doc(hidden)]
-            pub __marker: ::core::marker::PhantomData<(#(#phantom,)*)>,
-        }
-
-        impl<#(#impl_,)* #t: #p::Scalar> #p::Tensors<#t> for #params<#(#use_,)* #t> where #where_ {
-            fn visit_tensors(#visit: &mut dyn ::core::ops::FnMut(#p::TensorInfo)) {
-                #param_visits
-            }
-        }
-
-        impl<#(#impl_,)* #t: #p::Scalar> #p::Tensors<#t> for #buffers<#(#use_,)* #t> where #where_ {
-            fn visit_tensors(#visit: &mut dyn ::core::ops::FnMut(#p::TensorInfo)) {
-                #buffer_visits
-            }
-        }
-
-        impl<#(#impl_,)* #t: #p::Scalar> #p::Network<#t> for #name<#(#use_,)* #t> where #where_ {
-            type Input = #input_ty;
-            type Output = #output_ty;
-            type InputRow = #input_row;
-            type OutputRow = #output_row;
-            type Target = #target;
-            type Params = #params<#(#use_,)* #t>;
-            type Buffers = #buffers<#(#use_,)* #t>;
-            type Cache<const #b: #usize> = #cache_ty<#(#use_,)* #b_arg, #t>
-            where
-                #p::Const<#b_arg>: #p::Batch;
-            type Scratch<const #b: #usize> = #p::PingPong<#scratch_even, #scratch_odd, #t>
-            where
-                #p::Const<#b_arg>: #p::Batch;
-            type Loss = #p::loss::#loss_ty;
-            type Layers = #layers_ty #layers_args;
-
-            const LAYERS: Self::Layers = #layers_ty {
-                #(#fields: #checked_configs,)*
-                __marker: ::core::marker::PhantomData,
-            };
-
-            const MIN_TRAINING_BATCH: #usize = #p::largest(&[#(#min_batch),*]);
-
-            fn params(&self) -> &Self::Params {
-                &self.params
-            }
-            fn params_mut(&mut self) -> &mut Self::Params {
-                &mut self.params
-            }
-            fn buffers(&self) -> &Self::Buffers {
-                &self.buffers
-            }
-            fn buffers_mut(&mut self) -> &mut Self::Buffers {
-                &mut self.buffers
-            }
-
-            fn init_layers<#r: #p::Rng + ?Sized>(&mut self, #rng: &mut #r) {
-                #layers_ref
-                #(#inits)*
-            }
-
-            fn forward_layers<const #b: #usize, #m: #p::Mode>(
-                &self,
-                #x: &#p::InputOf<Self, #b_arg, #t>,
-                #cache: &mut Self::Cache<#b_arg>,
-                #mode: &mut #m,
-            ) where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                #layers_ref
-                #(#forwards)*
-            }
-
-            fn infer_layers<'s, const #b: #usize>(
-                &self,
-                #x: &#p::InputOf<Self, #b_arg, #t>,
-                #scratch: &'s mut Self::Scratch<#b_arg>,
-            ) -> &'s #p::OutputOf<Self, #b_arg, #t>
-            where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                #layers_ref
-                #(#infers)*
-                #p::prefix::<#t, _, _>(&#scratch.#last_buffer)
-            }
-
-            fn update_buffers<const #b: #usize>(&mut self, #cache: &Self::Cache<#b_arg>)
-            where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                let _ = #cache;
-                #updates_layers_ref
-                #(#updates)*
-            }
-
-            fn backward_layers<const #b: #usize>(
-                &self,
-                #x: &#p::InputOf<Self, #b_arg, #t>,
-                #cache: &mut Self::Cache<#b_arg>,
-                #grads: &mut Self::Params,
-            ) where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                #layers_ref
-                #(#backwards)*
-            }
-
-            fn output_and_grad<const #b: #usize>(
-                #cache: &mut Self::Cache<#b_arg>,
-            ) -> (&#p::OutputOf<Self, #b_arg, #t>, &mut #p::OutputOf<Self, #b_arg, #t>)
-            where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                (&#cache.#last_field.output, &mut #cache.#last_field.grad)
-            }
-
-            fn visit_outputs<const #b: #usize>(
-                #cache: &Self::Cache<#b_arg>,
-                #visit: &mut dyn ::core::ops::FnMut(#p::LayerOutput<'_>, &[#t]),
-            ) where
-                #p::Const<#b_arg>: #p::Batch,
-            {
-                #(#output_visits)*
-            }
-        }
-
+/// `Clone` for the network and its parameters, as flat copies.
+fn clone_impls(cx: &Context) -> TokenStream {
+    let Context {
+        p, name, params, g, ..
+    } = cx;
+    let t = &cx.n.scalar;
+    let (impl_, use_, where_) = (&g.impl_, &g.use_, &g.where_preds);
+    quote! {
         impl<#(#impl_,)* #t: #p::Scalar> ::core::clone::Clone for #name<#(#use_,)* #t> where #where_ {
             fn clone(&self) -> Self {
                 #p::flat_clone(self)
@@ -542,18 +870,52 @@ pub fn network(plan: &Plan) -> TokenStream {
                 #p::flat_clone(self)
             }
         }
+    }
+}
 
+/// `Debug` for the network: each layer's configuration, by name.
+fn debug_impl(cx: &Context) -> TokenStream {
+    let Context {
+        p,
+        name,
+        name_text,
+        g,
+        layers_ref,
+        ..
+    } = cx;
+    let Names {
+        scalar: t,
+        f,
+        debug,
+        ..
+    } = &cx.n;
+    let (impl_, use_, where_) = (&g.impl_, &g.use_, &g.where_preds);
+    // One statement per layer, not one chained call: a chain nests as deep as the network.
+    let fields = cx.names.iter().zip(&cx.uses).map(|(name, cfg)| {
+        quote! {
+            ::core::fmt::DebugStruct::field(&mut #debug, #name, &::core::format_args!("{}", #cfg));
+        }
+    });
+    quote! {
         impl<#(#impl_,)* #t: #p::Scalar> ::core::fmt::Debug for #name<#(#use_,)* #t> where #where_ {
             fn fmt(&self, #f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 #layers_ref
                 let mut #debug = ::core::fmt::Formatter::debug_struct(#f, #name_text);
-                #(#debug_fields)*
+                #(#fields)*
                 ::core::fmt::DebugStruct::finish(&mut #debug)
             }
         }
-
-        #(#budgets)*
     }
+}
+
+/// Every memory budget's check, in the order written.
+fn budget_checks(cx: &Context) -> TokenStream {
+    let budgets = cx
+        .plan
+        .budgets
+        .iter()
+        .map(|b| budget_check(&cx.p, &cx.name, b));
+    quote!(#(#budgets)*)
 }
 
 /// The check of one memory budget: a constant of the caller's module, evaluated while

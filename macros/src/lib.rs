@@ -15,6 +15,8 @@ mod every_token;
 mod expand;
 mod parse;
 mod registry;
+#[cfg(test)]
+mod unit_length;
 
 /// Turns a declarative description of a network into plain structs whose shapes are types.
 /// See the `typenet` crate for the grammar and what is generated.
