@@ -364,36 +364,11 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
             n_iter += 1;
             self.iterations += 1;
 
-            // The direction.
-            if self.iterations == 1 {
-                // Steepest descent, and an empty history.
-                let (d, g) = (state.direction.as_flat_mut(), state.scratch[0].as_flat());
-                for (d, &g) in d.iter_mut().zip(g) {
-                    *d = -g;
-                }
-                self.history = History::default();
-                state.gamma = T::ONE;
-            } else {
-                self.remember(state, grad, T::from_f64(t));
-                self.history.two_loop(state, grad);
-            }
+            self.set_direction(state, grad, t);
             let g = state.scratch[grad].as_flat();
             state.previous_grad.as_flat_mut().copy_from_slice(g);
             let previous_loss = loss;
-
-            // The first step length to try.
-            t = if self.iterations == 1 {
-                // min(1, 1/‖g‖₁)·lr: a first step of length at most lr in the ℓ₁ norm.
-                let inverse = T::ONE / sum_abs(g);
-                (if inverse < T::ONE {
-                    inverse * self.lr
-                } else {
-                    self.lr
-                })
-                .to_f64()
-            } else {
-                self.lr.to_f64()
-            };
+            t = self.first_step_length(g);
 
             // The slope along d.
             let gtd = dot(g, state.direction.as_flat());
@@ -405,41 +380,17 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
             let mut small_gradient = false;
             let spent = match self.line_search {
                 LineSearch::StrongWolfe => {
-                    let d = state.direction.as_flat();
-                    let rules = Wolfe {
-                        c1: self.c1,
-                        c2: self.c2,
-                        tolerance_change: self.tolerance_change,
-                        budget: max_eval.saturating_sub(evaluations),
-                        d_norm: max_abs(d).to_f64(),
-                    };
+                    let budget = max_eval.saturating_sub(evaluations);
                     let start = Trial {
                         t: 0.0,
                         f: loss,
                         gtd: gtd.to_f64(),
                         grad: Slot::Start,
                     };
-                    let (point, scratch, x) = (&mut state.point, &mut state.scratch, &*params);
-                    let mut probe = |t: f64, slot: usize| {
-                        axpy_into(point.as_flat_mut(), x.as_flat(), T::from_f64(t), d);
-                        let f = evaluate(point, &mut scratch[slot])?;
-                        Ok((f.to_f64(), dot(scratch[slot].as_flat(), d).to_f64()))
-                    };
-                    let (found, spent) = strong_wolfe(&mut probe, start, t, &rules)?;
-                    (loss, t) = (found.f, found.t);
-                    grad = match found.grad {
-                        Slot::Scratch(i) => i,
-                        Slot::Start => {
-                            // The search settled on its start: the gradient is still g.
-                            let g = state.previous_grad.as_flat();
-                            state.scratch[0].as_flat_mut().copy_from_slice(g);
-                            0
-                        }
-                    };
-                    let p = params.as_flat_mut();
-                    axpy(p, T::from_f64(t), state.direction.as_flat());
+                    let moved = self.wolfe_move(params, state, &mut evaluate, start, t, budget)?;
+                    (loss, t, grad) = (moved.loss, moved.t, moved.grad);
                     small_gradient = max_abs(state.scratch[grad].as_flat()) <= tolerance_grad;
-                    spent
+                    moved.spent
                 }
                 LineSearch::Fixed => {
                     let p = params.as_flat_mut();
@@ -466,17 +417,8 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
             if small_gradient {
                 break LbfgsStop::GradientSmall;
             }
-            let t_d = T::from_f64(t);
-            let largest_move = state
-                .direction
-                .as_flat()
-                .iter()
-                .fold(T::ZERO, |m, &d| m.max_nan((d * t_d).abs()));
-            if largest_move <= tolerance_change {
-                break LbfgsStop::StepSmall;
-            }
-            if (loss - previous_loss).abs() < self.tolerance_change {
-                break LbfgsStop::LossUnchanged;
+            if let Some(stop) = self.converged(state, t, loss - previous_loss) {
+                break stop;
             }
         };
         state.step_length = T::from_f64(t);
@@ -485,6 +427,117 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
         report.stop = stop;
         Ok(report)
     }
+
+    /// The search direction of the coming iteration: steepest descent (and an empty
+    /// history) on the first, else the two-loop recursion after remembering the last move.
+    fn set_direction<P: Flat<T>>(&mut self, state: &mut LbfgsState<P, H, T>, grad: usize, t: f64) {
+        if self.iterations == 1 {
+            let (d, g) = (state.direction.as_flat_mut(), state.scratch[0].as_flat());
+            for (d, &g) in d.iter_mut().zip(g) {
+                *d = -g;
+            }
+            self.history = History::default();
+            state.gamma = T::ONE;
+        } else {
+            self.remember(state, grad, T::from_f64(t));
+            self.history.two_loop(state, grad);
+        }
+    }
+
+    /// The first step length to try: on the first iteration min(1, 1/‖g‖₁)·lr, a first
+    /// step of length at most lr in the ℓ₁ norm; then lr.
+    fn first_step_length(&self, g: &[T]) -> f64 {
+        if self.iterations != 1 {
+            return self.lr.to_f64();
+        }
+        let inverse = T::ONE / sum_abs(g);
+        (if inverse < T::ONE {
+            inverse * self.lr
+        } else {
+            self.lr
+        })
+        .to_f64()
+    }
+
+    /// A strong-Wolfe line search from `start` along the direction, trying `t` first with
+    /// at most `budget` evaluations; then the move to the point it chose.
+    fn wolfe_move<P: Flat<T>>(
+        &self,
+        params: &mut P,
+        state: &mut LbfgsState<P, H, T>,
+        evaluate: &mut impl FnMut(&P, &mut P) -> Result<T, Error>,
+        start: Trial,
+        t: f64,
+        budget: usize,
+    ) -> Result<Moved, Error> {
+        let d = state.direction.as_flat();
+        let rules = Wolfe {
+            c1: self.c1,
+            c2: self.c2,
+            tolerance_change: self.tolerance_change,
+            budget,
+            d_norm: max_abs(d).to_f64(),
+        };
+        let (point, scratch, x) = (&mut state.point, &mut state.scratch, &*params);
+        let mut probe = |t: f64, slot: usize| {
+            axpy_into(point.as_flat_mut(), x.as_flat(), T::from_f64(t), d);
+            let f = evaluate(point, &mut scratch[slot])?;
+            Ok((f.to_f64(), dot(scratch[slot].as_flat(), d).to_f64()))
+        };
+        let (found, spent) = strong_wolfe(&mut probe, start, t, &rules)?;
+        let grad = match found.grad {
+            Slot::Scratch(i) => i,
+            Slot::Start => {
+                // The search settled on its start: the gradient is still g.
+                let g = state.previous_grad.as_flat();
+                state.scratch[0].as_flat_mut().copy_from_slice(g);
+                0
+            }
+        };
+        axpy(
+            params.as_flat_mut(),
+            T::from_f64(found.t),
+            state.direction.as_flat(),
+        );
+        Ok(Moved {
+            loss: found.f,
+            t: found.t,
+            grad,
+            spent,
+        })
+    }
+
+    /// After a move of `t` along the direction that changed the loss by `change`: why the
+    /// step should stop, if the move or the change is too small to go on.
+    fn converged<P: Flat<T>>(
+        &self,
+        state: &LbfgsState<P, H, T>,
+        t: f64,
+        change: f64,
+    ) -> Option<LbfgsStop> {
+        let t = T::from_f64(t);
+        let largest_move = state
+            .direction
+            .as_flat()
+            .iter()
+            .fold(T::ZERO, |m, &d| m.max_nan((d * t).abs()));
+        if largest_move <= T::from_f64(self.tolerance_change) {
+            Some(LbfgsStop::StepSmall)
+        } else if change.abs() < self.tolerance_change {
+            Some(LbfgsStop::LossUnchanged)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a line search moved to: the loss there, the step length, the scratch block that
+/// holds the gradient there, and the evaluations it spent.
+struct Moved {
+    loss: f64,
+    t: f64,
+    grad: usize,
+    spent: usize,
 }
 
 /// A tolerance: finite, at least 0.
