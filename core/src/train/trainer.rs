@@ -389,33 +389,8 @@ where
         for epoch in 1..=self.epochs {
             let started = Clock::start();
             self.sampler.order(train.targets(), order, rng);
-            let (mut loss_sum, mut norm_sum) = (0.0f64, 0.0f64);
-            let mut row_losses = [T::ZERO; B];
-            let wants_losses = self.sampler.wants_losses();
-            for step in 0..steps {
-                // The last batch wraps around to the epoch's first rows.
-                let rows: [usize; B] = core::array::from_fn(|i| order[(step * B + i) % n]);
-                let stats = self
-                    .training
-                    .step_on_rows(
-                        net,
-                        train.features(),
-                        train.targets(),
-                        &rows,
-                        wants_losses.then_some(&mut row_losses),
-                        rng,
-                    )
-                    .map_err(|e| e.at_step(epoch, step + 1))?;
-                if wants_losses {
-                    for (&row, loss) in rows.iter().zip(&row_losses) {
-                        self.sampler.record_loss(row, loss.to_f64());
-                    }
-                }
-                loss_sum += stats.loss.to_f64();
-                norm_sum += stats.grad_norm.to_f64();
-                self.lr.after_step(self.training.optimizer_mut())?;
-                progress.step(epoch, step + 1, stats.loss.to_f64());
-            }
+            let (loss_sum, norm_sum) =
+                self.train_epoch(net, train, order, epoch, rng, &mut progress)?;
             let lr = self.training.optimizer().lr();
             let validation = match validation {
                 Some(v) => Some(net.evaluate(
@@ -471,6 +446,47 @@ where
             best: best.or(last),
             last,
         })
+    }
+
+    /// One epoch's steps over the rows in `order` (the last batch wrapping round to the
+    /// epoch's first rows); returns the sums of the steps' losses and gradient norms.
+    fn train_epoch<R: Rng + ?Sized>(
+        &mut self,
+        net: &mut N,
+        train: Samples<'_, N::InputRow, N::Target>,
+        order: &[usize],
+        epoch: usize,
+        rng: &mut R,
+        progress: &mut Progress,
+    ) -> Result<(f64, f64), Error> {
+        let n = order.len();
+        let (mut loss_sum, mut norm_sum) = (0.0f64, 0.0f64);
+        let mut row_losses = [T::ZERO; B];
+        let wants_losses = self.sampler.wants_losses();
+        for step in 0..n.div_ceil(B) {
+            let rows: [usize; B] = core::array::from_fn(|i| order[(step * B + i) % n]);
+            let stats = self
+                .training
+                .step_on_rows(
+                    net,
+                    train.features(),
+                    train.targets(),
+                    &rows,
+                    wants_losses.then_some(&mut row_losses),
+                    rng,
+                )
+                .map_err(|e| e.at_step(epoch, step + 1))?;
+            if wants_losses {
+                for (&row, loss) in rows.iter().zip(&row_losses) {
+                    self.sampler.record_loss(row, loss.to_f64());
+                }
+            }
+            loss_sum += stats.loss.to_f64();
+            norm_sum += stats.grad_norm.to_f64();
+            self.lr.after_step(self.training.optimizer_mut())?;
+            progress.step(epoch, step + 1, stats.loss.to_f64());
+        }
+        Ok((loss_sum, norm_sum))
     }
 }
 
