@@ -70,14 +70,24 @@ where
 /// The typenum number of the width `W`.
 pub type WidthDim<const W: usize> = <Const<W> as Width>::Dim;
 
-/// Stops compilation, where the network is used with concrete widths, when a layer's
-/// declared input width is not the width the layer before it produces: the network macro's
-/// check for widths it cannot compare itself (type parameters). The message is the macro's,
-/// with both numbers in decimal.
+/// The message that stops compilation, where a network is used with concrete widths, when a
+/// layer's declared input width is not the width the layer before it produces (`None` when
+/// they are equal): the network macro's check for widths it cannot compare itself (type
+/// parameters). The macro writes the `panic!` into the caller's crate, at the declared
+/// width, so that the error points there; the words are the macro's own, with both numbers
+/// in decimal.
 #[doc(hidden)]
-pub const fn assert_width(declared: usize, produced: usize, layer: &str, producer: &str) {
-    if declared != produced {
-        let message = Message::new()
+pub const fn width_mismatch(
+    declared: usize,
+    produced: usize,
+    layer: &str,
+    producer: &str,
+) -> Option<Message> {
+    if declared == produced {
+        return None;
+    }
+    Some(
+        Message::new()
             .push("layer `")
             .push(layer)
             .push("` takes ")
@@ -85,39 +95,26 @@ pub const fn assert_width(declared: usize, produced: usize, layer: &str, produce
             .push(" inputs, but ")
             .push(producer)
             .push(" produces ")
-            .number(produced);
-        panic!("{}", message.as_str());
-    }
-}
-
-/// The largest of some numbers (at least 1): a network's smallest training batch.
-#[doc(hidden)]
-pub const fn largest(values: &[usize]) -> usize {
-    let (mut i, mut max) = (0, 1);
-    while i < values.len() {
-        if values[i] > max {
-            max = values[i];
-        }
-        i += 1;
-    }
-    max
+            .number(produced),
+    )
 }
 
 /// A message built at compile time, where `format!` is not available.
-struct Message {
+#[doc(hidden)]
+pub struct Message {
     bytes: [u8; 256],
     len: usize,
 }
 
 impl Message {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Message {
             bytes: [0; 256],
             len: 0,
         }
     }
 
-    const fn push(mut self, text: &str) -> Self {
+    pub(crate) const fn push(mut self, text: &str) -> Self {
         let text = text.as_bytes();
         let mut i = 0;
         while i < text.len() && self.len < self.bytes.len() {
@@ -128,7 +125,7 @@ impl Message {
         self
     }
 
-    const fn number(mut self, mut n: usize) -> Self {
+    pub(crate) const fn number(mut self, mut n: usize) -> Self {
         let mut digits = [0u8; 20];
         let mut count = 0;
         loop {
@@ -147,13 +144,17 @@ impl Message {
         self
     }
 
-    const fn as_str(&self) -> &str {
+    /// The text.
+    pub const fn as_str(&self) -> &str {
         let (text, _) = self.bytes.split_at(self.len);
         match core::str::from_utf8(text) {
             Ok(text) => text,
             // Only whole strings are pushed, but a cut at the capacity could split a
-            // character.
-            Err(_) => "a layer's declared input width is not the width before it",
+            // character: then the text up to the cut.
+            Err(e) => match core::str::from_utf8(text.split_at(e.valid_up_to()).0) {
+                Ok(text) => text,
+                Err(_) => "",
+            },
         }
     }
 }

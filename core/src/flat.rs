@@ -9,6 +9,7 @@
 //! whose fields are all `Flat` themselves.
 #![allow(unsafe_code)]
 
+use crate::dim::Message;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use generic_array::{ArrayLength, GenericArray};
@@ -83,12 +84,8 @@ pub unsafe trait Flat<T>: Sized {
     /// [`zeroed_boxed`](Flat::zeroed_boxed) instead.
     #[inline]
     fn zeroed() -> Self {
-        const {
-            assert_flat::<T, Self>();
-            assert_fits_on_the_stack(size_of::<Self>());
-        };
-        // SAFETY: all-zero bytes are a valid `Self` by the trait's contract.
-        unsafe { core::mem::zeroed() }
+        let () = OnTheStack::<T, Self>::BLOCK;
+        zeroed_by_value()
     }
 
     /// A boxed value whose scalars are all `0.0`, allocated zeroed on the heap without ever
@@ -196,10 +193,59 @@ pub fn flat_clone<T: Copy, F: Flat<T>>(block: &F) -> F {
     copy
 }
 
-const fn assert_fits_on_the_stack(bytes: usize) {
-    if bytes > MAX_STACK_BYTES {
-        panic!("this block is larger than the 1 MiB that typenet builds on the stack: build it on the heap with `Flat::zeroed_boxed()` (a network: `Network::new_boxed`)");
-    }
+/// A block of zeros built by value, whatever its size: for [`Flat::zeroed`] and the
+/// constructors that check the size themselves, each with its own message.
+#[inline]
+pub(crate) fn zeroed_by_value<T, F: Flat<T>>() -> F {
+    const { assert_flat::<T, F>() };
+    // SAFETY: all-zero bytes are a valid `F` by the trait's contract.
+    unsafe { core::mem::zeroed() }
+}
+
+/// The checks that stop compilation where a block larger than [`MAX_STACK_BYTES`] would be
+/// built by value, one per constructor that builds one. Each is referenced in the function
+/// the user calls (`Flat::zeroed`, `Network::new`, `Training::new`), so that rustc's note
+/// shows the user's call; the panic is in the constant itself, so that no frame of a helper
+/// comes between.
+#[doc(hidden)]
+pub struct OnTheStack<T, F>(PhantomData<fn() -> (T, F)>);
+
+impl<T, F: Flat<T>> OnTheStack<T, F> {
+    /// For [`Flat::zeroed`].
+    pub const BLOCK: () = if size_of::<F>() > MAX_STACK_BYTES {
+        panic!(
+            "{}",
+            too_large("this block takes", size_of::<F>(), "`Flat::zeroed_boxed()`").as_str()
+        )
+    };
+    /// For `Network::new`.
+    pub(crate) const NETWORK: () = if size_of::<F>() > MAX_STACK_BYTES {
+        panic!(
+            "{}",
+            too_large("this network takes", size_of::<F>(), "`new_boxed`").as_str()
+        )
+    };
+    /// For `Training::new`: `F` is the training run's `StepBlocks`.
+    pub(crate) const TRAINING: () = if size_of::<F>() > MAX_STACK_BYTES {
+        let what = "this training run's blocks (gradients, optimizer state, cache) take";
+        panic!(
+            "{}",
+            too_large(what, size_of::<F>(), "`Training::new_boxed`").as_str()
+        )
+    };
+}
+
+/// "this network takes 7394344 bytes, more than the 1048576 (1 MiB) that typenet builds on
+/// the stack: build it on the heap with `new_boxed`".
+const fn too_large(what: &str, bytes: usize, instead: &str) -> Message {
+    Message::new()
+        .push(what)
+        .push(" ")
+        .number(bytes)
+        .push(" bytes, more than the ")
+        .number(MAX_STACK_BYTES)
+        .push(" (1 MiB) that typenet builds on the stack: build it on the heap with ")
+        .push(instead)
 }
 
 const fn assert_flat<T, F: Flat<T>>() {

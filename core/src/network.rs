@@ -6,8 +6,8 @@
 //! is a provided method of [`Network`], here, and a training step is
 //! [`Training::step`](crate::train::Training::step).
 
-use crate::dim::{Batch, BatchDim, Const};
-use crate::flat::batch_array;
+use crate::dim::{Batch, BatchDim, Const, Message};
+use crate::flat::{batch_array, zeroed_by_value, OnTheStack};
 use crate::gradcheck::{GradCheck, GradReport, GradientMismatch};
 use crate::layers::Layer;
 use crate::loss::{argmax, softmax, Classifier, Loss};
@@ -15,6 +15,7 @@ use crate::mode::{Eval, Mode, Train};
 use crate::tensors::{TensorInfo, Tensors};
 use crate::train::TargetKind;
 use crate::{Error, Flat, Matrix, Scalar};
+use core::marker::PhantomData;
 use generic_array::ArrayLength;
 use rand::Rng;
 use typenum::Unsigned;
@@ -102,7 +103,7 @@ pub trait Network<T: Scalar>: Flat<T> {
     type Loss: Loss<T, Self::Output, Self::Target> + Default;
 
     /// The fewest rows a training batch may have: 2 with batch norm, else 1.
-    const MIN_TRAINING_BATCH: usize;
+    const MIN_TRAINING_BATCH: usize = Self::TRAINING_BATCH.rows;
     /// The width of one input row.
     const INPUTS: usize = <Self::Input as Unsigned>::USIZE;
     /// The width of one output row.
@@ -131,6 +132,11 @@ pub trait Network<T: Scalar>: Flat<T> {
     // from the completions of editors that honour `doc(hidden)`: programs use the
     // provided methods and `Training::step`, and the generated structs' public fields
     // (`net.params`, `net.buffers`).
+
+    /// The fewest rows a training batch may have, and the layer that needs them, for the
+    /// compile-time message that names it.
+    #[doc(hidden)]
+    const TRAINING_BATCH: TrainingBatch;
 
     /// Every layer's configuration, by name: a struct generated with the network.
     #[doc(hidden)]
@@ -232,7 +238,8 @@ pub trait Network<T: Scalar>: Flat<T> {
     /// A network larger than [`MAX_STACK_BYTES`](crate::flat::MAX_STACK_BYTES) does not
     /// compile this way: use [`new_boxed`](Network::new_boxed).
     fn new<R: Rng + ?Sized>(rng: &mut R) -> Self {
-        let mut net = Self::zeroed();
+        let () = OnTheStack::<T, Self>::NETWORK;
+        let mut net: Self = zeroed_by_value();
         net.init(rng);
         net
     }
@@ -329,10 +336,8 @@ pub trait Network<T: Scalar>: Flat<T> {
     where
         Const<B>: Batch,
     {
-        const { assert_training_batch(B, Self::MIN_TRAINING_BATCH) };
-        self.forward_layers(x.cast_ref(), cache, &mut Train::new(rng));
-        self.update_buffers(cache);
-        Self::output_and_grad(cache).0.cast_ref()
+        let () = TrainsOn::<Self, T, B>::ROWS;
+        forward_train(self, x, cache, rng)
     }
 
     /// The backward pass: from dL/d(output), which the loss left in `cache`, and the
@@ -382,7 +387,8 @@ pub trait Network<T: Scalar>: Flat<T> {
     where
         Const<B>: Batch,
     {
-        self.forward_train(x, cache, rng);
+        let () = TrainsOn::<Self, T, B>::ROWS;
+        forward_train(self, x, cache, rng);
         let (out, _) = Self::output_and_grad(cache);
         Self::Loss::default().loss(out, batch_array(targets), None)
     }
@@ -404,7 +410,8 @@ pub trait Network<T: Scalar>: Flat<T> {
     where
         Const<B>: Batch,
     {
-        self.forward_train(x, cache, rng);
+        let () = TrainsOn::<Self, T, B>::ROWS;
+        forward_train(self, x, cache, rng);
         let (out, grad) = Self::output_and_grad(cache);
         let loss = Self::Loss::default().loss(out, batch_array(targets), Some(grad))?;
         self.backward(x, cache, grads);
@@ -576,6 +583,22 @@ pub trait Network<T: Scalar>: Flat<T> {
     }
 }
 
+/// [`Network::forward_train`] without the check of the batch size, which each public
+/// method makes itself so that the compile-time error shows the user's call.
+fn forward_train<'c, N: Network<T>, const B: usize, T: Scalar, R: Rng + ?Sized>(
+    net: &mut N,
+    x: &[N::InputRow; B],
+    cache: &'c mut N::Cache<B>,
+    rng: &mut R,
+) -> &'c [N::OutputRow; B]
+where
+    Const<B>: Batch,
+{
+    net.forward_layers(x.cast_ref(), cache, &mut Train::new(rng));
+    net.update_buffers(cache);
+    N::output_and_grad(cache).0.cast_ref()
+}
+
 /// Runs `net` over `x` in evaluation mode with a cache on the stack and hands `read` the
 /// outputs: the one place the inference methods build a cache.
 fn with_eval_output<N: Network<T>, const B: usize, T: Scalar, R>(
@@ -618,11 +641,58 @@ pub(crate) fn check_finite_rows<B: ArrayLength, O: ArrayLength, T: Scalar>(
     }
 }
 
-/// Stops compilation when a network is trained on fewer rows than one of its layers needs.
-pub(crate) const fn assert_training_batch(batch: usize, least: usize) {
-    if batch < least {
-        panic!("this network has a batch-norm layer, which cannot train on a batch of 1 row: its batch variance needs at least 2");
+/// The fewest rows a network's training batch may have, and the first layer that needs
+/// that many (batch norm, whose batch variance needs 2): generated with the network as
+/// [`Network::TRAINING_BATCH`].
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrainingBatch {
+    /// The fewest rows, at least 1.
+    pub rows: usize,
+    /// The name of the layer that needs them (empty when every layer trains on 1 row).
+    pub layer: &'static str,
+}
+
+impl TrainingBatch {
+    /// From each layer's name and the fewest rows it trains on, in order.
+    pub const fn of(layers: &[(&'static str, usize)]) -> Self {
+        let mut batch = TrainingBatch { rows: 1, layer: "" };
+        let mut i = 0;
+        while i < layers.len() {
+            if layers[i].1 > batch.rows {
+                batch = TrainingBatch {
+                    rows: layers[i].1,
+                    layer: layers[i].0,
+                };
+            }
+            i += 1;
+        }
+        batch
     }
+}
+
+/// The check that stops compilation where network `N` is trained on batches of `B` rows,
+/// fewer than one of its layers needs. Each public training method refers to it, so that
+/// rustc's note shows the user's call; the panic is in the constant itself, so that no frame
+/// of a helper comes between.
+pub(crate) struct TrainsOn<N, T, const B: usize>(PhantomData<fn() -> (N, T)>);
+
+impl<N: Network<T>, T: Scalar, const B: usize> TrainsOn<N, T, B> {
+    pub(crate) const ROWS: () = if B < N::TRAINING_BATCH.rows {
+        panic!("{}", too_few_rows(N::TRAINING_BATCH, B).as_str())
+    };
+}
+
+/// "layer `norm` cannot train on a batch of 1 row: it needs at least 2".
+const fn too_few_rows(need: TrainingBatch, rows: usize) -> Message {
+    Message::new()
+        .push("layer `")
+        .push(need.layer)
+        .push("` cannot train on a batch of ")
+        .number(rows)
+        .push(if rows == 1 { " row" } else { " rows" })
+        .push(": it needs at least ")
+        .number(need.rows)
 }
 
 /// The loss and accuracy of a network over a whole data set.

@@ -236,26 +236,41 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
         >>::new(::typenet::__private::Init::suggested_by(&[])),
         __marker: ::core::marker::PhantomData,
     };
-    const MIN_TRAINING_BATCH: ::core::primitive::usize = ::typenet::__private::largest(
+    const TRAINING_BATCH: ::typenet::__private::TrainingBatch = ::typenet::__private::TrainingBatch::of(
         &[
-            <::typenet::__private::layers::Dense<
-                ::typenet::__private::U64,
-                ::typenet::__private::U128,
-            > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::layers::Elementwise<
-                ::typenet::__private::layers::Relu,
-                ::typenet::__private::U128,
-            > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::layers::BatchNorm<
-                ::typenet::__private::U128,
-            > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::layers::Dropout<
-                ::typenet::__private::U128,
-            > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
-            <::typenet::__private::layers::Dense<
-                ::typenet::__private::U128,
-                ::typenet::__private::U10,
-            > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            (
+                "hidden",
+                <::typenet::__private::layers::Dense<
+                    ::typenet::__private::U64,
+                    ::typenet::__private::U128,
+                > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            ),
+            (
+                "relu1",
+                <::typenet::__private::layers::Elementwise<
+                    ::typenet::__private::layers::Relu,
+                    ::typenet::__private::U128,
+                > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            ),
+            (
+                "norm",
+                <::typenet::__private::layers::BatchNorm<
+                    ::typenet::__private::U128,
+                > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            ),
+            (
+                "dropout1",
+                <::typenet::__private::layers::Dropout<
+                    ::typenet::__private::U128,
+                > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            ),
+            (
+                "output",
+                <::typenet::__private::layers::Dense<
+                    ::typenet::__private::U128,
+                    ::typenet::__private::U10,
+                > as ::typenet::__private::Layer<T>>::MIN_TRAINING_BATCH,
+            ),
         ],
     );
     fn params(&self) -> &Self::Params {

@@ -120,7 +120,10 @@ impl<'a> Context<'a> {
         // long as the network. Either way checking would grow with the square of the depth.
         let configs_ref = &n.layers;
         let uses = fields.iter().map(|f| quote!(&#configs_ref.#f)).collect();
-        let layers_ref = quote!(let #configs_ref = &<Self as #p::Network<#t>>::LAYERS;);
+        // At the network's name: where rustc's note points when `LAYERS` fails a width check.
+        let layers_ref = quote_spanned! {name.span()=>
+            let #configs_ref = &<Self as #p::Network<#t>>::LAYERS;
+        };
         let block = |has: fn(&Planned) -> bool, of: Ident| {
             let mut block = Block {
                 fields: vec![],
@@ -467,7 +470,8 @@ fn associated_items(cx: &Context) -> TokenStream {
             });
     let min_batch = types
         .iter()
-        .map(|ty| quote!(<#ty as #p::Layer<#t>>::MIN_TRAINING_BATCH));
+        .zip(&cx.names)
+        .map(|(ty, name)| quote!((#name, <#ty as #p::Layer<#t>>::MIN_TRAINING_BATCH)));
     quote! {
         type Input = #input_ty;
         type Output = #output_ty;
@@ -490,7 +494,7 @@ fn associated_items(cx: &Context) -> TokenStream {
             __marker: ::core::marker::PhantomData,
         };
 
-        const MIN_TRAINING_BATCH: #usize = #p::largest(&[#(#min_batch),*]);
+        const TRAINING_BATCH: #p::TrainingBatch = #p::TrainingBatch::of(&[#(#min_batch),*]);
     }
 }
 
@@ -1050,13 +1054,19 @@ fn width_check(p: &TokenStream, layer: &Planned) -> Option<TokenStream> {
             tree
         })
         .collect();
+    let message = Ident::new("message", Span::mixed_site());
+    // if let Some(message) = width_mismatch(…) { panic!("{}", message.as_str()) }: the panic
+    // in the caller's crate, so that no frame of core's comes between it and the declared
+    // width.
     Some(quote_spanned! {declared.span()=>
-        #p::assert_width(
+        if let ::core::option::Option::Some(#message) = #p::width_mismatch(
             <#d as #p::Unsigned>::USIZE,
             <#produced as #p::Unsigned>::USIZE,
             #name,
             #producer,
-        );
+        ) {
+            ::core::panic!("{}", #message.as_str());
+        }
     })
 }
 

@@ -38,4 +38,4 @@ pub use trainer::FitReport;
 pub use trainer::{EpochReport, FitBuffers, FitSummary, Stop, Trainer};
 #[cfg(feature = "alloc")]
 pub use training::BoxedTraining;
-pub use training::{Clip, StepBlocks, StepStats, Training};
+pub use training::{BlocksOf, Clip, StepBlocks, StepStats, Training};

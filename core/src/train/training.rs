@@ -1,10 +1,10 @@
 //! One training step, and the blocks a training run owns besides the network.
 
 use crate::dim::{Batch, Const};
-use crate::flat::batch_array;
+use crate::flat::{batch_array, zeroed_by_value, OnTheStack};
 use crate::loss::Loss;
 use crate::mode::Train;
-use crate::network::{assert_training_batch, Network};
+use crate::network::{Network, TrainsOn};
 use crate::optim::{clip_grad_norm, clip_grad_value, Optimizer};
 use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 use core::borrow::BorrowMut;
@@ -108,7 +108,8 @@ where
     /// local). Blocks larger than [`MAX_STACK_BYTES`](crate::flat::MAX_STACK_BYTES) do not
     /// compile this way: use [`new_boxed`](Training::new_boxed).
     pub fn new(optimizer: O) -> Self {
-        Self::with_blocks(optimizer, StepBlocks::zeroed())
+        let () = OnTheStack::<T, StepBlocks<N, O, B, T>>::TRAINING;
+        Self::with_blocks(optimizer, zeroed_by_value())
     }
 
     /// A training run with `optimizer`, its blocks built zeroed directly on the heap: for
@@ -125,13 +126,42 @@ where
 pub type BoxedTraining<N, O, const B: usize, T = f32> =
     Training<N, O, B, T, alloc::boxed::Box<StepBlocks<N, O, B, T>>>;
 
-impl<N, O, const B: usize, T, S> Training<N, O, B, T, S>
+/// Where a [`Training`]'s blocks live: [`StepBlocks`] for its network, optimizer, batch size
+/// and scalar, by value, in a `Box` or behind a `&mut`. The bound of
+/// [`with_blocks`](Training::with_blocks), so that blocks built for another optimizer (or
+/// network, or batch size) are one error that names both.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` are not blocks of a training run of `{N}` with `{O}` at batch {B}",
+    label = "blocks built for another optimizer, network or batch size",
+    note = "build the blocks as `StepBlocks::<{N}, {O}, {B}>::zeroed()`"
+)]
+pub trait BlocksOf<N, O, const B: usize, T>: BorrowMut<StepBlocks<N, O, B, T>>
+where
+    N: Network<T>,
+    O: Optimizer<T>,
+    T: Scalar,
+    Const<B>: Batch,
+{
+}
+
+#[diagnostic::do_not_recommend]
+impl<N, O, const B: usize, T, S> BlocksOf<N, O, B, T> for S
 where
     N: Network<T>,
     O: Optimizer<T>,
     T: Scalar,
     Const<B>: Batch,
     S: BorrowMut<StepBlocks<N, O, B, T>>,
+{
+}
+
+impl<N, O, const B: usize, T, S> Training<N, O, B, T, S>
+where
+    N: Network<T>,
+    O: Optimizer<T>,
+    T: Scalar,
+    Const<B>: Batch,
+    S: BlocksOf<N, O, B, T>,
 {
     /// A training run with `optimizer` and blocks that live in `blocks`: a value, a `Box`,
     /// or a `&mut` to blocks in a `static`. Their contents are overwritten as training runs,
@@ -145,7 +175,16 @@ where
             network: PhantomData,
         }
     }
+}
 
+impl<N, O, const B: usize, T, S> Training<N, O, B, T, S>
+where
+    N: Network<T>,
+    O: Optimizer<T>,
+    T: Scalar,
+    Const<B>: Batch,
+    S: BorrowMut<StepBlocks<N, O, B, T>>,
+{
     /// Clips the gradients by their global L2 norm before every update, to at most about
     /// `max_norm` (see [`clip_grad_norm`]).
     ///
@@ -224,6 +263,7 @@ where
         targets: &[N::Target; B],
         rng: &mut R,
     ) -> Result<StepStats<T>, Error> {
+        let () = TrainsOn::<N, T, B>::ROWS;
         self.step_inner(net, Input::Given(x), targets, None, rng)
     }
 
@@ -243,6 +283,7 @@ where
         row_losses: Option<&mut [T; B]>,
         rng: &mut R,
     ) -> Result<StepStats<T>, Error> {
+        let () = TrainsOn::<N, T, B>::ROWS;
         if features.len() != targets.len() {
             return Err(Error::LengthMismatch {
                 what: "features and targets",
@@ -284,7 +325,6 @@ where
         row_losses: Option<&mut [T; B]>,
         rng: &mut R,
     ) -> Result<StepStats<T>, Error> {
-        const { assert_training_batch(B, N::MIN_TRAINING_BATCH) };
         let blocks: &mut StepBlocks<N, O, B, T> = self.blocks.borrow_mut();
         let StepBlocks {
             grads,

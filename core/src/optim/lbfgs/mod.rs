@@ -25,6 +25,9 @@ use line_search::{strong_wolfe, Slot, Trial, Wolfe, C1, C2};
 pub use state::LbfgsState;
 use vector::{axpy, axpy_into, dot, max_abs, sum_abs};
 
+/// Why `Lbfgs::<T, 0>::new` does not compile.
+const NO_HISTORY: &str = "an L-BFGS history must hold at least one (s, y) pair: give `Lbfgs` a history size H of 1 or more";
+
 /// L-BFGS, like `torch.optim.LBFGS(params, lr, max_iter, max_eval, tolerance_grad,
 /// tolerance_change, history_size, line_search_fn)`, for problems whose loss and gradient can
 /// be computed exactly, on the whole data set at once.
@@ -179,6 +182,11 @@ pub struct LbfgsReport<T> {
 }
 
 impl<T: Scalar, const H: usize> Lbfgs<T, H> {
+    /// Stops compilation, where `new` is called, for a history that cannot hold a pair.
+    /// The assertion is here, not in a helper, so that the error shows no frame between
+    /// it and the caller's line.
+    const HOLDS_A_PAIR: () = assert!(H > 0, "{}", NO_HISTORY);
+
     /// L-BFGS with learning rate `lr` (finite, greater than 0) and PyTorch's defaults:
     /// `max_iter` 20, `max_eval` 25, `tolerance_grad` 10⁻⁷, `tolerance_change` 10⁻⁹, a fixed
     /// step. PyTorch's default lr is 1, the natural step of a quasi-Newton method.
@@ -189,7 +197,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// let lbfgs = typenet_core::optim::Lbfgs::<f64, 0>::new(1.0);
     /// ```
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        const { assert_history(H) };
+        let () = Self::HOLDS_A_PAIR;
         check_lr(lr)?;
         Ok(Self {
             lr,
@@ -548,11 +556,4 @@ fn check_tolerance(name: &'static str, tolerance: f64) -> Result<(), InvalidHype
         tolerance.is_finite() && tolerance >= 0.0,
         "a finite number at least 0",
     )
-}
-
-/// Stops compilation for a history that cannot hold a pair.
-const fn assert_history(h: usize) {
-    if h == 0 {
-        panic!("an L-BFGS history must hold at least one (s, y) pair: give `Lbfgs` a history size H of 1 or more");
-    }
 }
