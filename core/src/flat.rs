@@ -213,25 +213,19 @@ pub struct OnTheStack<T, F>(PhantomData<fn() -> (T, F)>);
 impl<T, F: Flat<T>> OnTheStack<T, F> {
     /// For [`Flat::zeroed`].
     pub const BLOCK: () = if size_of::<F>() > MAX_STACK_BYTES {
-        panic!(
-            "{}",
-            too_large("this block takes", size_of::<F>(), "`Flat::zeroed_boxed()`").as_str()
-        )
+        let message = too_large("this block takes", size_of::<F>(), "`Flat::zeroed_boxed()`");
+        panic!("{}", message.as_str())
     };
     /// For `Network::new`.
     pub(crate) const NETWORK: () = if size_of::<F>() > MAX_STACK_BYTES {
-        panic!(
-            "{}",
-            too_large("this network takes", size_of::<F>(), "`new_boxed`").as_str()
-        )
+        let message = too_large("this network takes", size_of::<F>(), "`new_boxed`");
+        panic!("{}", message.as_str())
     };
     /// For `Training::new`: `F` is the training run's `StepBlocks`.
     pub(crate) const TRAINING: () = if size_of::<F>() > MAX_STACK_BYTES {
         let what = "this training run's blocks (gradients, optimizer state, cache) take";
-        panic!(
-            "{}",
-            too_large(what, size_of::<F>(), "`Training::new_boxed`").as_str()
-        )
+        let message = too_large(what, size_of::<F>(), "`Training::new_boxed`");
+        panic!("{}", message.as_str())
     };
 }
 
