@@ -16,6 +16,40 @@ pub trait Mode {
     type Rng: Rng + ?Sized;
     /// The random source, in training.
     fn rng(&mut self) -> Option<&mut Self::Rng>;
+    /// The keep-mask the next dropout layer applies instead of drawing one, when the caller
+    /// supplied masks ([`Network::forward_train_masked`](crate::Network::forward_train_masked));
+    /// `None`, a constant, in every other mode.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn next_dropout_mask(&mut self) -> Option<&[bool]> {
+        None
+    }
+}
+
+/// Training whose dropout layers apply the keep-masks a caller gave, one per layer in order,
+/// instead of drawing them. Built only after the masks were checked against the network.
+pub(crate) struct GivenMasks<'m> {
+    masks: &'m [&'m [bool]],
+    next: usize,
+}
+
+impl<'m> GivenMasks<'m> {
+    pub(crate) fn new(masks: &'m [&'m [bool]]) -> Self {
+        GivenMasks { masks, next: 0 }
+    }
+}
+
+impl Mode for GivenMasks<'_> {
+    const TRAINING: bool = true;
+    type Rng = NoRng;
+    fn rng(&mut self) -> Option<&mut NoRng> {
+        None
+    }
+    fn next_dropout_mask(&mut self) -> Option<&[bool]> {
+        let mask = self.masks.get(self.next).copied();
+        self.next += 1;
+        mask
+    }
 }
 
 /// Evaluation: dropout is the identity and batch norm uses its running statistics.
