@@ -14,7 +14,8 @@ use rand::Rng;
 /// training each element is dropped (set to 0) with probability `p` and otherwise kept and
 /// scaled by 1/(1 − p), so that its expected value is unchanged and evaluation, where the
 /// layer is the identity, needs no rescaling. The mask is drawn from the training mode's
-/// random source, so a seeded source gives the same mask again.
+/// random source, so a seeded source gives the same mask again, or given by the caller
+/// ([`Network::forward_train_masked`](crate::Network::forward_train_masked)).
 ///
 /// # Type parameters
 /// `W` the width of a row (a typenum number), the same in and out.
