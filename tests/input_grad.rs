@@ -119,23 +119,33 @@ where
     let dx = input_grad(net, &x, targets, pass);
     let mut cache = N::Cache::<B>::zeroed();
     let report = match pass {
-        Pass::Training => GradCheck::F64.run(&mut x, &dx, |x| {
+        Pass::Training => net.check_input_gradients(GradCheck::F64, &mut x, &dx, |net, x| {
             net.training_loss(x, targets, &mut cache, &mut rng(9))
                 .unwrap()
         }),
-        Pass::Evaluation => GradCheck::F64.run(&mut x, &dx, |x| net.loss(x, targets).unwrap()),
+        Pass::Evaluation => net.check_input_gradients(GradCheck::F64, &mut x, &dx, |net, x| {
+            net.loss(x, targets).unwrap()
+        }),
     };
-    (dx, report.unwrap_or_else(|e| panic!("{pass:?}: {e}")))
+    let report = report.unwrap_or_else(|e| panic!("{pass:?}: {e}"));
+    eprintln!(
+        "{pass:?}: {} inputs, largest relative error {:.1e}",
+        report.checked, report.max_relative_error
+    );
+    (dx, report)
 }
 
 /// The f32 network's dL/dx against the f64 network's (checked by differences, which in f32
 /// drown in rounding), within 1e-4 of the largest magnitude.
 fn assert_close_to_f64(f32: &[f32], f64: &[f64]) {
     let scale = f64.iter().fold(1e-6f64, |m, v| m.max(v.abs()));
+    let mut worst = 0.0f64;
     for (i, (&a, &b)) in f32.iter().zip(f64).enumerate() {
         let off = (f64::from(a) - b).abs() / scale;
         assert!(off < 1e-4, "[{i}]: f32 {a}, f64 {b}, {off:.1e} off");
+        worst = worst.max(off);
     }
+    eprintln!("f32 against f64: largest difference {worst:.1e} of the largest magnitude");
 }
 
 /// A network of the other scalar with the same values: every parameter and buffer cast.
@@ -240,8 +250,8 @@ fn a_written_output_gradient_gives_the_gradient_of_a_score() {
     score_grad.fill(0.0);
     score_grad[1] = 1.0; // row 0, class 1
     net.backward_with_input_grad(&x, &mut cache, &mut grads, &mut dx);
-    GradCheck::F64
-        .run(&mut x, &dx, |x| net.forward(x)[0][1])
+    let mut net = net;
+    net.check_input_gradients(GradCheck::F64, &mut x, &dx, |net, x| net.forward(x)[0][1])
         .unwrap();
     assert_eq!(dx[1], [0.0; 4], "row 1 does not reach row 0's score");
 }
@@ -270,5 +280,6 @@ fn a_step_along_the_sign_of_the_input_gradient_raises_the_loss() {
         net.loss(&moved, &labels).unwrap()
     };
     let (up, down) = (step(1.0), step(-1.0));
+    eprintln!("FGSM, ε = 0.05: loss {loss}, along the sign {up}, against it {down}");
     assert!(down < loss && loss < up, "{down} < {loss} < {up}");
 }

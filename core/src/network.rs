@@ -763,6 +763,33 @@ pub trait Network<T: Scalar>: Flat<T> {
     ) -> Result<GradReport, GradientMismatch> {
         check.run_in(self, |net| net.params_mut(), grads, &mut loss)
     }
+
+    /// Checks `dx` — the gradient of `loss` with respect to the inputs `x`, as
+    /// [`backward_with_input_grad`](Network::backward_with_input_grad) gives it — against
+    /// central differences, perturbing one input value at a time; `x` is restored exactly.
+    /// `loss` gets the network mutably, as in
+    /// [`check_gradients`](Network::check_gradients), and the perturbed inputs.
+    ///
+    /// # Errors
+    /// The first input value (its index in `x` read row after row) whose derivative
+    /// disagrees.
+    fn check_input_gradients<const B: usize>(
+        &mut self,
+        check: GradCheck,
+        x: &mut [Self::InputRow; B],
+        dx: &[Self::InputRow; B],
+        mut loss: impl FnMut(&mut Self, &[Self::InputRow; B]) -> T,
+    ) -> Result<GradReport, GradientMismatch>
+    where
+        Const<B>: Batch,
+    {
+        check.run_in(&mut (self, x), inputs_of, dx, |(net, x)| loss(net, x))
+    }
+}
+
+/// The inputs of a (network, inputs) pair, which an input gradient check perturbs.
+fn inputs_of<'a, N, X>(pair: &'a mut (&mut N, &mut X)) -> &'a mut X {
+    pair.1
 }
 
 /// Runs `net` over `x` in evaluation mode with a cache on the stack and hands `read` the
