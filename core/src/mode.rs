@@ -1,6 +1,8 @@
 //! Modes are types: a layer's forward pass is told at compile time whether it is training.
 //!
-//! [`Train`] carries the random source that dropout draws its masks from; [`Eval`] carries
+//! [`Train`] carries the random source that dropout draws its masks from (a training pass
+//! can take them from the caller instead:
+//! [`Network::forward_train_masked`](crate::Network::forward_train_masked)); [`Eval`] carries
 //! nothing. A network's `forward`, `predict` and `evaluate` run in `Eval`;
 //! [`Training::step`](crate::train::Training::step) and `loss_and_grad` in `Train`. A layer that cannot train on a batch (batch norm on one row)
 //! says so at compile time, because the mode is part of the type.

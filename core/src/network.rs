@@ -487,8 +487,9 @@ pub trait Network<T: Scalar>: Flat<T> {
     /// drawn: `keep` holds one mask per dropout layer, in the network's order, each
     /// `B`×width values in row order, `true` where the element is kept. A kept element is
     /// scaled by 1/(1 − p) as a drawn mask scales it, so a mask read from PyTorch
-    /// (`mask != 0`) reproduces PyTorch's pass. The masks stay in the cache (each dropout
-    /// layer's `state`) for [`backward`](Network::backward).
+    /// (`mask != 0`) reproduces PyTorch's pass; any pattern is accepted, whatever p is. The
+    /// masks stay in the cache (each dropout layer's `state`) for
+    /// [`backward`](Network::backward).
     ///
     /// The masks are booleans rather than factors (0 or 1/(1 − p)) so that a mask cannot be
     /// wrong in its values, only in its shape, and so that the factor is the layer's own,
@@ -807,8 +808,9 @@ where
     read(N::output_and_grad(&mut cache).0)
 }
 
-/// Dropout's kind as a network names it ([`LayerOutput::kind`]), which is how a network's
-/// dropout layers are matched with the masks a caller gives.
+/// Dropout's kind as a network names it ([`LayerOutput::kind`], the macro registry's name),
+/// which is how a network's dropout layers are matched with the masks a caller gives (the
+/// `given_masks` tests fail if the two names part).
 const DROPOUT_KIND: &str = "dropout";
 
 /// Checks that `keep` holds one mask per dropout layer of `N`, each as long as the layer's
