@@ -298,6 +298,6 @@ pub mod __private {
     pub use typenet_core::rand::Rng;
     pub use typenet_core::tensors::{LayerTensors, TensorInfo, Tensors};
     pub use typenet_core::{memory, optim};
-    pub use typenet_core::{ActivationsOf, PingPong, TrainingBatch};
+    pub use typenet_core::{ActivationsOf, InputGradSlot, PingPong, TrainingBatch};
     pub use typenet_core::{Flat, Init, InputOf, LayerOutput, Network, OutputOf, Scalar};
 }

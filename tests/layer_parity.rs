@@ -252,6 +252,40 @@ fn dropout_with_torch_mask<T: Precision>() -> f64 {
     parity.worst
 }
 
+network! {
+    /// `nn.Dropout(0.3)` alone (p as in the fixtures), to run a network's training pass
+    /// with torch's mask given.
+    struct DropoutNet {
+        input: 5,
+        drop: dropout(0.3),
+        loss: mean_squared_error,
+    }
+}
+
+/// A network's training pass with torch's mask given as a keep-mask: Y, and the backward
+/// pass for dL/dY = C gives torch's dL/dX. Returns the largest relative difference.
+fn dropout_network_with_torch_mask<T: Precision>() -> f64 {
+    let mut parity = Comparisons::new(T::NAME, T::TOL);
+    let mut net = DropoutNet::<T>::zeroed();
+    let keep: Vec<bool> = (T::DROPOUT_MASK.as_flattened().iter())
+        .map(|&m| m == T::ONE)
+        .collect();
+    let mut cache = DropoutNetCache::<4, T>::zeroed();
+    let y = net
+        .forward_train_masked(&T::DROPOUT_X, &mut cache, &[&keep])
+        .unwrap();
+    parity.check("masked Y", y.as_flattened(), T::DROPOUT_Y.as_flattened());
+    (cache.drop.grad.as_flat_mut()).copy_from_slice(T::DROPOUT_C.as_flattened());
+    let (mut grads, mut dx) = (DropoutNetGrads::<T>::zeroed(), [[T::ZERO; 5]; 4]);
+    net.backward_with_input_grad(&T::DROPOUT_X, &mut cache, &mut grads, &mut dx);
+    parity.check(
+        "masked dL/dX",
+        dx.as_flattened(),
+        T::DROPOUT_DX.as_flattened(),
+    );
+    parity.worst
+}
+
 /// Prints a test's largest relative differences, for the record.
 fn report(what: &str, f64: f64, f32: f64) {
     eprintln!("{what}: largest relative difference f64 {f64:.1e}, f32 {f32:.1e}");
@@ -282,4 +316,15 @@ fn dropout_matches_pytorch_with_its_mask() {
         dropout_with_torch_mask::<f32>(),
     );
     report("dropout", f64, f32);
+}
+
+/// A network's training pass with torch's mask supplied: Y and dL/dX, in f64 (1e-9) and
+/// f32 (1e-4).
+#[test]
+fn a_network_given_torchs_dropout_mask_matches_pytorch() {
+    let (f64, f32) = (
+        dropout_network_with_torch_mask::<f64>(),
+        dropout_network_with_torch_mask::<f32>(),
+    );
+    report("dropout, mask given to a network", f64, f32);
 }

@@ -110,6 +110,25 @@ pub enum Error {
         /// The second list's length.
         right: usize,
     },
+    /// Dropout masks given for a training pass
+    /// ([`forward_train_masked`](crate::Network::forward_train_masked)) that are not one per
+    /// dropout layer of the network.
+    DropoutMaskCount {
+        /// How many masks were given.
+        given: usize,
+        /// How many dropout layers the network has.
+        layers: usize,
+    },
+    /// A dropout mask given for a training pass that is not as long as its layer's output
+    /// for the batch (rows × width).
+    DropoutMaskLength {
+        /// Which mask, counting the network's dropout layers from 0.
+        mask: usize,
+        /// How many values it has.
+        len: usize,
+        /// How many it must have.
+        expected: usize,
+    },
     /// A tensor name that the network does not have.
     UnknownTensor {
         /// The name given.
@@ -344,6 +363,14 @@ impl fmt::Display for Error {
             Error::LengthMismatch { what, left, right } => {
                 write!(f, "{what} differ in length: {left} against {right}")
             }
+            Error::DropoutMaskCount { given, layers } => write!(
+                f,
+                "the network's {layers} dropout layers need one mask each, but masks given: {given}; nothing was computed"
+            ),
+            Error::DropoutMaskLength { mask, len, expected } => write!(
+                f,
+                "dropout mask {mask} (counting from 0) has {len} values, but its layer's output for the batch has {expected} (rows × width); nothing was computed"
+            ),
             Error::UnknownTensor { name, closest } => {
                 write!(f, "the network has no tensor `{name}`")?;
                 write_closest(f, closest)

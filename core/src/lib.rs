@@ -56,7 +56,7 @@ pub use scalar::Scalar;
 #[doc(hidden)]
 pub use flat::batch_array;
 #[doc(hidden)]
-pub use network::{ActivationsOf, PingPong, TrainingBatch};
+pub use network::{ActivationsOf, InputGradSlot, NoInputGrad, PingPong, TrainingBatch};
 #[doc(hidden)]
 #[cfg(feature = "alloc")]
 pub use scalar::GemmKernel;

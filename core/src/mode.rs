@@ -1,6 +1,8 @@
 //! Modes are types: a layer's forward pass is told at compile time whether it is training.
 //!
-//! [`Train`] carries the random source that dropout draws its masks from; [`Eval`] carries
+//! [`Train`] carries the random source that dropout draws its masks from (a training pass
+//! can take them from the caller instead:
+//! [`Network::forward_train_masked`](crate::Network::forward_train_masked)); [`Eval`] carries
 //! nothing. A network's `forward`, `predict` and `evaluate` run in `Eval`;
 //! [`Training::step`](crate::train::Training::step) and `loss_and_grad` in `Train`. A layer that cannot train on a batch (batch norm on one row)
 //! says so at compile time, because the mode is part of the type.
@@ -16,6 +18,40 @@ pub trait Mode {
     type Rng: Rng + ?Sized;
     /// The random source, in training.
     fn rng(&mut self) -> Option<&mut Self::Rng>;
+    /// The keep-mask the next dropout layer applies instead of drawing one, when the caller
+    /// supplied masks ([`Network::forward_train_masked`](crate::Network::forward_train_masked));
+    /// `None`, a constant, in every other mode.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn next_dropout_mask(&mut self) -> Option<&[bool]> {
+        None
+    }
+}
+
+/// Training whose dropout layers apply the keep-masks a caller gave, one per layer in order,
+/// instead of drawing them. Built only after the masks were checked against the network.
+pub(crate) struct GivenMasks<'m> {
+    masks: &'m [&'m [bool]],
+    next: usize,
+}
+
+impl<'m> GivenMasks<'m> {
+    pub(crate) fn new(masks: &'m [&'m [bool]]) -> Self {
+        GivenMasks { masks, next: 0 }
+    }
+}
+
+impl Mode for GivenMasks<'_> {
+    const TRAINING: bool = true;
+    type Rng = NoRng;
+    fn rng(&mut self) -> Option<&mut NoRng> {
+        None
+    }
+    fn next_dropout_mask(&mut self) -> Option<&[bool]> {
+        let mask = self.masks.get(self.next).copied();
+        self.next += 1;
+        mask
+    }
 }
 
 /// Evaluation: dropout is the identity and batch norm uses its running statistics.

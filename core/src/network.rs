@@ -11,7 +11,7 @@ use crate::flat::{batch_array, zeroed_by_value, OnTheStack};
 use crate::gradcheck::{GradCheck, GradReport, GradientMismatch};
 use crate::layers::Layer;
 use crate::loss::{argmax, softmax, Classifier, Loss};
-use crate::mode::{Eval, Mode, Train};
+use crate::mode::{Eval, GivenMasks, Mode, Train};
 use crate::tensors::{TensorInfo, Tensors};
 use crate::train::TargetKind;
 use crate::{Error, Flat, Matrix, Scalar};
@@ -48,6 +48,35 @@ crate::flat_struct! { @core
         pub even: E,
         /// The outputs of the layers at odd positions.
         pub odd: O,
+    }
+}
+
+/// Where a backward pass writes the gradient of the loss with respect to the network's
+/// input: nowhere ([`NoInputGrad`]) or into a matrix (`&mut InputOf<…>`). A type rather than
+/// a run-time option, so that a backward pass that does not ask for it is compiled as if the
+/// option did not exist: its first layer is handed `dx: None` as a constant.
+#[doc(hidden)]
+pub trait InputGradSlot<M> {
+    /// The matrix to write dL/dx into, if any.
+    fn slot(&mut self) -> Option<&mut M>;
+}
+
+/// No gradient with respect to the input: what [`Network::backward`] asks for.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct NoInputGrad;
+
+impl<M> InputGradSlot<M> for NoInputGrad {
+    #[inline(always)]
+    fn slot(&mut self) -> Option<&mut M> {
+        None
+    }
+}
+
+impl<M> InputGradSlot<M> for &mut M {
+    #[inline(always)]
+    fn slot(&mut self) -> Option<&mut M> {
+        Some(&mut **self)
     }
 }
 
@@ -194,15 +223,32 @@ pub trait Network<T: Scalar>: Flat<T> {
         Const<B>: Batch;
 
     /// From dL/d(output) in the cache, every layer in reverse order, writing the gradient
-    /// of every parameter into `grads` (overwriting it).
+    /// of every parameter into `grads` (overwriting it) and, when `input_grad` is a matrix,
+    /// the gradient with respect to the input into it.
     #[doc(hidden)]
+    fn backward_layers_into<const B: usize, D: InputGradSlot<InputOf<Self, B, T>>>(
+        &self,
+        x: &InputOf<Self, B, T>,
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self::Params,
+        input_grad: D,
+    ) where
+        Const<B>: Batch;
+
+    /// [`backward_layers_into`](Network::backward_layers_into) without the input's
+    /// gradient: the first layer is told, at compile time, that nothing needs it.
+    #[doc(hidden)]
+    #[inline(always)]
     fn backward_layers<const B: usize>(
         &self,
         x: &InputOf<Self, B, T>,
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Params,
     ) where
-        Const<B>: Batch;
+        Const<B>: Batch,
+    {
+        self.backward_layers_into(x, cache, grads, NoInputGrad);
+    }
 
     /// The last layer's output in the cache, and the gradient of the loss with respect to it.
     #[doc(hidden)]
@@ -352,6 +398,150 @@ pub trait Network<T: Scalar>: Flat<T> {
         Const<B>: Batch,
     {
         self.backward_layers(x.cast_ref(), cache, grads);
+    }
+
+    /// [`backward`](Network::backward), and also the gradient with respect to the network's
+    /// input, dL/dx, written into `dx` (overwriting it): what PyTorch leaves in `x.grad` for
+    /// an input that requires it. For gradient checks of a whole network on its inputs,
+    /// saliency maps and adversarial examples.
+    ///
+    /// "dL/d(output)" is whatever the cache holds in its last layer's `grad`: the loss's
+    /// gradient after [`loss_and_grad_with_input`](Network::loss_and_grad_with_input), or one
+    /// you write (a one-hot row gives the gradient of that class's score). Every layer
+    /// passes the gradient back as the forward pass that filled the cache ran: through
+    /// dropout's mask and batch norm's batch statistics after a training pass, through the
+    /// identity and a fixed affine map after an evaluation pass.
+    ///
+    /// Asking is a compile-time choice: [`backward`](Network::backward) runs the same chain
+    /// with its first layer told, as a constant, that nothing needs its input's gradient, so
+    /// the option costs nothing when not asked for. Asked for, it costs the first layer's
+    /// input gradient: one more `B`×`out`×`in` product for a first dense layer.
+    fn backward_with_input_grad<const B: usize>(
+        &self,
+        x: &[Self::InputRow; B],
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self::Params,
+        dx: &mut [Self::InputRow; B],
+    ) where
+        Const<B>: Batch,
+    {
+        let dx: &mut InputOf<Self, B, T> = dx.cast_mut();
+        self.backward_layers_into(x.cast_ref(), cache, grads, dx);
+    }
+
+    /// [`loss_and_grad`](Network::loss_and_grad), and also the gradient of the loss with
+    /// respect to the input, written into `dx`: one training step's forward pass (dropout
+    /// masks drawn from `rng`, batch statistics, running statistics updated), loss and
+    /// backward pass. See [`backward_with_input_grad`](Network::backward_with_input_grad).
+    ///
+    /// # Errors
+    /// A class label out of range, reported before any gradient is written.
+    fn loss_and_grad_with_input<const B: usize, R: Rng + ?Sized>(
+        &mut self,
+        x: &[Self::InputRow; B],
+        targets: &[Self::Target; B],
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self::Params,
+        dx: &mut [Self::InputRow; B],
+        rng: &mut R,
+    ) -> Result<T, Error>
+    where
+        Const<B>: Batch,
+    {
+        self.forward_train(x, cache, rng);
+        let (out, grad) = Self::output_and_grad(cache);
+        let loss = Self::Loss::default().loss(out, batch_array(targets), Some(grad))?;
+        self.backward_with_input_grad(x, cache, grads, dx);
+        Ok(loss)
+    }
+
+    /// The mean loss over a batch in evaluation mode, as [`loss`](Network::loss) gives it,
+    /// with its gradients: the parameters' into `grads` and the input's into `dx`. The
+    /// network is not changed (dropout is the identity, batch norm uses its running
+    /// statistics): what saliency maps and adversarial examples differentiate. A step of
+    /// size ε along the sign of `dx` is the fast gradient sign method:
+    ///
+    /// ```text
+    /// let loss = net.eval_loss_and_grad_with_input(&x, &labels, &mut cache, &mut grads, &mut dx)?;
+    /// for (x, dx) in x.as_flattened_mut().iter_mut().zip(dx.as_flattened()) {
+    ///     *x += eps * dx.signum();
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// A class label out of range, reported before any gradient is written.
+    fn eval_loss_and_grad_with_input<const B: usize>(
+        &self,
+        x: &[Self::InputRow; B],
+        targets: &[Self::Target; B],
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self::Params,
+        dx: &mut [Self::InputRow; B],
+    ) -> Result<T, Error>
+    where
+        Const<B>: Batch,
+    {
+        self.forward_layers(x.cast_ref(), cache, &mut Eval);
+        let (out, grad) = Self::output_and_grad(cache);
+        let loss = Self::Loss::default().loss(out, batch_array(targets), Some(grad))?;
+        self.backward_with_input_grad(x, cache, grads, dx);
+        Ok(loss)
+    }
+
+    /// [`forward_train`](Network::forward_train) with the dropout masks given instead of
+    /// drawn: `keep` holds one mask per dropout layer, in the network's order, each
+    /// `B`×width values in row order, `true` where the element is kept. A kept element is
+    /// scaled by 1/(1 − p) as a drawn mask scales it, so a mask read from PyTorch
+    /// (`mask != 0`) reproduces PyTorch's pass; any pattern is accepted, whatever p is. The
+    /// masks stay in the cache (each dropout layer's `state`) for
+    /// [`backward`](Network::backward).
+    ///
+    /// The masks are booleans rather than factors (0 or 1/(1 − p)) so that a mask cannot be
+    /// wrong in its values, only in its shape, and so that the factor is the layer's own,
+    /// bit for bit, in `f32` as in `f64`.
+    ///
+    /// # Errors
+    /// [`Error::DropoutMaskCount`] when there is not one mask per dropout layer,
+    /// [`Error::DropoutMaskLength`] naming the first mask that is not `B`×width long;
+    /// nothing is computed then, and the network and cache are unchanged.
+    fn forward_train_masked<'c, const B: usize>(
+        &mut self,
+        x: &[Self::InputRow; B],
+        cache: &'c mut Self::Cache<B>,
+        keep: &[&[bool]],
+    ) -> Result<&'c [Self::OutputRow; B], Error>
+    where
+        Const<B>: Batch,
+    {
+        let () = TrainsOn::<Self, T, B>::ROWS;
+        check_dropout_masks::<Self, B, T>(cache, keep)?;
+        self.forward_layers(x.cast_ref(), cache, &mut GivenMasks::new(keep));
+        self.update_buffers(cache);
+        Ok(Self::output_and_grad(cache).0.cast_ref())
+    }
+
+    /// [`loss_and_grad`](Network::loss_and_grad) with the dropout masks given instead of
+    /// drawn, as [`forward_train_masked`](Network::forward_train_masked) takes them.
+    ///
+    /// # Errors
+    /// The masks' errors of [`forward_train_masked`](Network::forward_train_masked), before
+    /// anything is computed; a class label out of range, before any gradient is written.
+    fn loss_and_grad_masked<const B: usize>(
+        &mut self,
+        x: &[Self::InputRow; B],
+        targets: &[Self::Target; B],
+        cache: &mut Self::Cache<B>,
+        grads: &mut Self::Params,
+        keep: &[&[bool]],
+    ) -> Result<T, Error>
+    where
+        Const<B>: Batch,
+    {
+        self.forward_train_masked(x, cache, keep)?;
+        let (out, grad) = Self::output_and_grad(cache);
+        let loss = Self::Loss::default().loss(out, batch_array(targets), Some(grad))?;
+        self.backward(x, cache, grads);
+        Ok(loss)
     }
 
     /// The mean loss over a batch, in evaluation mode. The cache lives on the stack.
@@ -581,6 +771,33 @@ pub trait Network<T: Scalar>: Flat<T> {
     ) -> Result<GradReport, GradientMismatch> {
         check.run_in(self, |net| net.params_mut(), grads, &mut loss)
     }
+
+    /// Checks `dx` — the gradient of `loss` with respect to the inputs `x`, as
+    /// [`backward_with_input_grad`](Network::backward_with_input_grad) gives it — against
+    /// central differences, perturbing one input value at a time; `x` is restored exactly.
+    /// `loss` gets the network mutably, as in
+    /// [`check_gradients`](Network::check_gradients), and the perturbed inputs.
+    ///
+    /// # Errors
+    /// The first input value (its index in `x` read row after row) whose derivative
+    /// disagrees.
+    fn check_input_gradients<const B: usize>(
+        &mut self,
+        check: GradCheck,
+        x: &mut [Self::InputRow; B],
+        dx: &[Self::InputRow; B],
+        mut loss: impl FnMut(&mut Self, &[Self::InputRow; B]) -> T,
+    ) -> Result<GradReport, GradientMismatch>
+    where
+        Const<B>: Batch,
+    {
+        check.run_in(&mut (self, x), inputs_of, dx, |(net, x)| loss(net, x))
+    }
+}
+
+/// The inputs of a (network, inputs) pair, which an input gradient check perturbs.
+fn inputs_of<'a, N, X>(pair: &'a mut (&mut N, &mut X)) -> &'a mut X {
+    pair.1
 }
 
 /// [`Network::forward_train`] without the check of the batch size, which each public
@@ -612,6 +829,46 @@ where
     let mut cache = <N::Cache<B> as Flat<T>>::zeroed();
     net.forward_layers(x.cast_ref(), &mut cache, &mut Eval);
     read(N::output_and_grad(&mut cache).0)
+}
+
+/// Dropout's kind as a network names it ([`LayerOutput::kind`], the macro registry's name),
+/// which is how a network's dropout layers are matched with the masks a caller gives (the
+/// `given_masks` tests fail if the two names part).
+const DROPOUT_KIND: &str = "dropout";
+
+/// Checks that `keep` holds one mask per dropout layer of `N`, each as long as the layer's
+/// output for a batch of `B` rows (which `cache` has the length of).
+fn check_dropout_masks<N: Network<T>, const B: usize, T: Scalar>(
+    cache: &N::Cache<B>,
+    keep: &[&[bool]],
+) -> Result<(), Error>
+where
+    Const<B>: Batch,
+{
+    let (mut layers, mut checked) = (0, Ok(()));
+    N::visit_outputs(cache, &mut |layer, output| {
+        if layer.kind != DROPOUT_KIND {
+            return;
+        }
+        match keep.get(layers) {
+            Some(mask) if checked.is_ok() && mask.len() != output.len() => {
+                checked = Err(Error::DropoutMaskLength {
+                    mask: layers,
+                    len: mask.len(),
+                    expected: output.len(),
+                });
+            }
+            _ => {}
+        }
+        layers += 1;
+    });
+    if keep.len() != layers {
+        return Err(Error::DropoutMaskCount {
+            given: keep.len(),
+            layers,
+        });
+    }
+    checked
 }
 
 /// The mean loss of a batch's outputs and how many rows it classified right; outputs that

@@ -454,11 +454,17 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
             T,
         >::update_buffers(&layers.norm, &mut self.buffers.norm, &cache.norm.state);
     }
-    fn backward_layers<const B: ::core::primitive::usize>(
+    fn backward_layers_into<
+        const B: ::core::primitive::usize,
+        D: ::typenet::__private::InputGradSlot<
+                ::typenet::__private::InputOf<Self, { B }, T>,
+            >,
+    >(
         &self,
         x: &::typenet::__private::InputOf<Self, { B }, T>,
         cache: &mut Self::Cache<{ B }>,
         grads: &mut Self::Params,
+        mut input_grad: D,
     )
     where
         ::typenet::__private::Const<{ B }>: ::typenet::__private::Batch,
@@ -531,7 +537,7 @@ impl<T: ::typenet::__private::Scalar> ::typenet::__private::Network<T> for Digit
                 cache: &cache.hidden.state,
                 dy: &cache.hidden.grad,
                 grads: &mut grads.hidden,
-                dx: ::core::option::Option::None,
+                dx: ::typenet::__private::InputGradSlot::slot(&mut input_grad),
             },
         );
     }

@@ -729,8 +729,9 @@ fn buffer_updates(cx: &Context) -> TokenStream {
     }
 }
 
-/// `backward_layers`: from the last layer to the first, each takes the gradient of its
-/// output and writes its parameters' and its input's.
+/// `backward_layers_into`: from the last layer to the first, each takes the gradient of its
+/// output and writes its parameters' and its input's; the first layer writes the network
+/// input's gradient only into the slot the caller gives.
 fn backward_chain(cx: &Context) -> TokenStream {
     let Context {
         p,
@@ -746,6 +747,8 @@ fn backward_chain(cx: &Context) -> TokenStream {
         x,
         cache,
         grads,
+        input_grad,
+        input_grad_ty: d,
         ..
     } = &cx.n;
     let backwards = cx
@@ -758,7 +761,12 @@ fn backward_chain(cx: &Context) -> TokenStream {
         .map(|(i, (l, cfg))| {
             let field = &fields[i];
             let (input, dx) = match i {
-                0 => (quote!(#x), quote!(::core::option::Option::None)),
+                // The input's gradient, if the caller's slot type asks for it: `None` as a
+                // constant for `NoInputGrad`, so the ordinary pass is unchanged.
+                0 => (
+                    quote!(#x),
+                    quote!(#p::InputGradSlot::slot(&mut #input_grad)),
+                ),
                 _ => {
                     let before = &fields[i - 1];
                     (
@@ -787,11 +795,12 @@ fn backward_chain(cx: &Context) -> TokenStream {
             }
         });
     quote! {
-        fn backward_layers<const #b: #usize>(
+        fn backward_layers_into<const #b: #usize, #d: #p::InputGradSlot<#p::InputOf<Self, #b_arg, #t>>>(
             &self,
             #x: &#p::InputOf<Self, #b_arg, #t>,
             #cache: &mut Self::Cache<#b_arg>,
             #grads: &mut Self::Params,
+            mut #input_grad: #d,
         ) where
             #p::Const<#b_arg>: #p::Batch,
         {
@@ -1223,6 +1232,9 @@ struct Names {
     scratch: Ident,
     mode: Ident,
     grads: Ident,
+    /// Where the backward pass writes the input's gradient, and its type `D`.
+    input_grad: Ident,
+    input_grad_ty: Ident,
     visit: Ident,
     f: Ident,
     /// The `LayerTensors` that lists a block's tensors.
@@ -1254,6 +1266,8 @@ impl Names {
             scratch: fresh("scratch"),
             mode: fresh("mode"),
             grads: fresh("grads"),
+            input_grad: fresh("input_grad"),
+            input_grad_ty: fresh("D"),
             visit: fresh("visit"),
             f: fresh("f"),
             tensors: fresh("tensors"),

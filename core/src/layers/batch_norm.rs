@@ -186,12 +186,13 @@ crate::flat_struct! { @core
 }
 
 crate::flat_struct! { @core
-    /// What a [`BatchNorm`] forward pass over `B` rows keeps: for the backward pass x̂ and
-    /// 1/√(σ² + ε), for [`update_buffers`](Layer::update_buffers) μ and σ².
+    /// What a [`BatchNorm`] forward pass over `B` rows keeps: for the backward pass x̂,
+    /// 1/√(σ² + ε) and the mode it ran in, for [`update_buffers`](Layer::update_buffers) μ
+    /// and σ².
     ///
     /// ```
     /// use typenet_core::{layers::BatchNormCache, Flat, dim::{U2, U3}};
-    /// assert_eq!(BatchNormCache::<U2, U3, f32>::LEN, 2 * 3 + 3 * 3);
+    /// assert_eq!(BatchNormCache::<U2, U3, f32>::LEN, 2 * 3 + 3 * 3 + 1);
     /// ```
     pub struct BatchNormCache[B: ArrayLength, W: ArrayLength, T = f32][B: ArrayLength, W: ArrayLength, T: Scalar][B, W, T] (T, (B, W)) {
         /// x̂ = (x − μ)/√(σ² + ε), `B`×`W`.
@@ -203,6 +204,9 @@ crate::flat_struct! { @core
         /// σ² per feature: the batch's biased variance (divided by `B`) in training, the
         /// running variance in evaluation.
         pub var: GenericArray<T, W>,
+        /// 1 after a training pass, 0 after an evaluation pass: whether μ and σ² depend on
+        /// the input, which decides the input's gradient in the backward pass.
+        pub training: [T; 1],
     }
 }
 
@@ -260,6 +264,7 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
         let (x, cache) = (io.x, io.cache);
         let n = T::from_usize(B::USIZE);
+        cache.training = [if M::TRAINING { T::ONE } else { T::ZERO }];
         if M::TRAINING {
             // μ = Σ_b x / B
             sum_over_batch::<B, W, T>(&mut cache.mean, |b, j| x[(b, j)] / n);
@@ -310,15 +315,24 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
         }
     }
 
-    /// The training-mode derivative, through the batch's μ and σ². (After an evaluation
-    /// pass, where μ and σ² are constants, the derivative would be dy·γ/√(σ² + ε).)
+    /// The derivative of the pass that filled the cache: after a training pass through the
+    /// batch's μ and σ², after an evaluation pass (μ and σ² the running statistics,
+    /// constants) dL/dx = γ·dy/√(σ² + ε).
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
         let (dy, cache, grads) = (io.dy, io.cache, io.grads);
         // dL/dβ = Σ_b dy
         sum_over_batch::<B, W, T>(&mut grads.bias, |b, j| dy[(b, j)]);
         // dL/dγ = Σ_b dy·x̂
         sum_over_batch::<B, W, T>(&mut grads.weight, |b, j| dy[(b, j)] * cache.x_hat[(b, j)]);
-        if let Some(dx) = io.dx {
+        let Some(dx) = io.dx else { return };
+        if cache.training[0] == T::ZERO {
+            for (b, row) in dx.rows_mut().iter_mut().enumerate() {
+                for (j, dx) in row.iter_mut().enumerate() {
+                    // x̂ = (x − μ)/√(σ² + ε) with μ, σ² fixed  ⇒  dL/dx = γ·dy/√(σ² + ε)
+                    *dx = io.params.weight[j] * cache.inv_std[j] * dy[(b, j)];
+                }
+            }
+        } else {
             let n = T::from_usize(B::USIZE);
             for (b, row) in dx.rows_mut().iter_mut().enumerate() {
                 for (j, dx) in row.iter_mut().enumerate() {
@@ -530,6 +544,43 @@ mod tests {
             })
             .unwrap();
         assert_eq!(report.checked, 12);
+    }
+
+    #[test]
+    fn backward_after_an_evaluation_pass_matches_finite_differences() {
+        // In evaluation μ and σ² are the running statistics: constants of the input.
+        let norm = BatchNorm::<U4>::DEFAULT;
+        let (mut params, mut buffers) = initial(norm);
+        params.weight = test_weights(1);
+        params.bias = test_weights(2);
+        buffers.running_mean = test_weights(5);
+        buffers.running_var.fill(0.7);
+        let eval =
+            |p: &Params<U4>, x: &Matrix<U3, U4, f64>| forward(norm, (p, &buffers), x, &mut Eval);
+        let (mut x, c): (Matrix<U3, U4, f64>, Matrix<U3, U4, f64>) =
+            (test_weights(3), test_weights(4));
+        let (y, cache) = eval(&params, &x);
+        assert_eq!(cache.training, [0.0]);
+        let (mut grads, mut dx) = (Params::zeroed(), Matrix::zeros());
+        norm.backward(Backward {
+            params: &params,
+            x: &x,
+            y: &y,
+            cache: &cache,
+            dy: &c,
+            grads: &mut grads,
+            dx: Some(&mut dx),
+        });
+        let report = GradCheck::F64
+            .run(&mut params, &grads, |p| weighted_sum(&c, &eval(p, &x).0))
+            .unwrap();
+        assert_eq!(report.checked, 8);
+        let report = GradCheck::F64
+            .run(&mut x, &dx, |x| weighted_sum(&c, &eval(&params, x).0))
+            .unwrap();
+        assert_eq!(report.checked, 12);
+        // The same cache after a training pass takes the training derivative.
+        assert_eq!(train(norm, (&params, &buffers), &x).1.training, [1.0]);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use rand::Rng;
 /// training each element is dropped (set to 0) with probability `p` and otherwise kept and
 /// scaled by 1/(1 − p), so that its expected value is unchanged and evaluation, where the
 /// layer is the identity, needs no rescaling. The mask is drawn from the training mode's
-/// random source, so a seeded source gives the same mask again.
+/// random source, so a seeded source gives the same mask again, or given by the caller
+/// ([`Network::forward_train_masked`](crate::Network::forward_train_masked)).
 ///
 /// # Type parameters
 /// `W` the width of a row (a typenum number), the same in and out.
@@ -129,26 +130,42 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for Dropout<W> {
 
     fn init<R: Rng + ?Sized>(&self, _: &mut [T; 0], _: &mut [T; 0], _: &mut R) {}
 
-    /// In training, draws a fresh mask and applies it; in evaluation (or a mode with no
-    /// random source), copies `x` and sets the mask to 1.
+    /// In training, applies the keep-mask the caller supplied
+    /// ([`Network::forward_train_masked`](crate::Network::forward_train_masked)) or else draws
+    /// a fresh mask; in evaluation (or a training mode with neither), copies `x` and sets the
+    /// mask to 1.
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, mode: &mut M) {
         let mask = io.cache.as_mut_slice();
-        match mode.rng() {
-            Some(rng) if M::TRAINING => {
-                let scale = T::from_f64(1.0 / (1.0 - self.p));
-                for m in mask.iter_mut() {
-                    // Dropped when u < p, u uniform in [0, 1): probability p.
-                    *m = if unit(rng) < self.p { T::ZERO } else { scale };
+        let supplied = if M::TRAINING {
+            mode.next_dropout_mask()
+        } else {
+            None
+        };
+        if let Some(keep) = supplied {
+            // A kept element gets the factor a drawn mask gives it, bit for bit.
+            let scale = T::from_f64(1.0 / (1.0 - self.p));
+            for (m, &keep) in mask.iter_mut().zip(keep) {
+                *m = if keep { scale } else { T::ZERO };
+            }
+        } else {
+            match mode.rng() {
+                Some(rng) if M::TRAINING => {
+                    let scale = T::from_f64(1.0 / (1.0 - self.p));
+                    for m in mask.iter_mut() {
+                        // Dropped when u < p, u uniform in [0, 1): probability p.
+                        *m = if unit(rng) < self.p { T::ZERO } else { scale };
+                    }
                 }
-                let x = io.x.as_slice();
-                for ((y, &x), &m) in io.y.as_mut_slice().iter_mut().zip(x).zip(&*mask) {
-                    *y = x * m; // y = x ⊙ mask  ⇒  ∂y/∂x = mask
+                _ => {
+                    mask.fill(T::ONE);
+                    io.y.as_mut_slice().copy_from_slice(io.x.as_slice()); // y = x  ⇒  ∂y/∂x = 1
+                    return;
                 }
             }
-            _ => {
-                mask.fill(T::ONE);
-                io.y.as_mut_slice().copy_from_slice(io.x.as_slice()); // y = x  ⇒  ∂y/∂x = 1
-            }
+        }
+        let x = io.x.as_slice();
+        for ((y, &x), &m) in io.y.as_mut_slice().iter_mut().zip(x).zip(&*mask) {
+            *y = x * m; // y = x ⊙ mask  ⇒  ∂y/∂x = mask
         }
     }
 
@@ -179,7 +196,7 @@ mod tests {
     use super::*;
     use crate::dim::*;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
-    use crate::mode::{Eval, Train};
+    use crate::mode::{Eval, GivenMasks, Train};
     use rand::{rngs::StdRng, SeedableRng};
     use std::string::ToString;
 
@@ -279,6 +296,29 @@ mod tests {
             (fraction - (1.0 - p)).abs() < t,
             "kept {fraction}, bound {t}"
         );
+    }
+
+    #[test]
+    fn a_supplied_mask_is_applied_with_the_factor_a_drawn_one_has() {
+        let layer = Dropout::new(0.3);
+        let x: X = test_weights(2);
+        let keep: [bool; 12] = core::array::from_fn(|i| i % 3 != 1);
+        let masks: [&[bool]; 1] = [&keep];
+        let (y, mask) = forward(layer, &x, &mut GivenMasks::new(&masks));
+        let drawn = train(layer, &x, 3).1;
+        let scale = drawn.as_slice().iter().copied().find(|&m| m != 0.0);
+        for (i, &keep) in keep.iter().enumerate() {
+            let m = mask.as_slice()[i];
+            assert_eq!(m, if keep { scale.unwrap() } else { 0.0 });
+            assert_eq!(y.as_slice()[i], x.as_slice()[i] * m);
+        }
+        // Evaluation ignores supplied masks: it never asks for one.
+        let (y, _) = forward(layer, &x, &mut Eval);
+        assert_eq!(y, x);
+        let dy: X = test_weights(4);
+        let dx = backward(layer, &x, &y, &mask, &dy);
+        let expected = X::from_fn(|r, c| dy[(r, c)] * mask[(r, c)]);
+        assert_eq!(dx, expected);
     }
 
     #[test]

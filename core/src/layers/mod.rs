@@ -64,7 +64,8 @@ pub struct Backward<'a, L: Layer<T>, B: ArrayLength, T: Scalar> {
     pub dy: &'a Matrix<B, L::Output, T>,
     /// dL/dparams, overwritten.
     pub grads: &'a mut L::Params,
-    /// dL/dx, overwritten, when the layer before needs it (`None` for the first layer).
+    /// dL/dx, overwritten, when the layer before needs it: `None` for the first layer unless
+    /// the caller asked for the input's gradient.
     pub dx: Option<&'a mut Matrix<B, L::Input, T>>,
 }
 
