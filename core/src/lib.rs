@@ -41,6 +41,7 @@ mod scalar;
 pub mod schedule;
 pub mod tensors;
 pub mod train;
+mod validate;
 
 pub use error::{Error, InvalidHyperParameter, Number};
 pub use flat::Flat;

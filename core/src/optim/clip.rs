@@ -17,7 +17,7 @@
 //! # Ok::<(), typenet_core::InvalidHyperParameter>(())
 //! ```
 
-use super::check;
+use crate::validate;
 use crate::{Flat, InvalidHyperParameter, Scalar};
 
 /// PyTorch's guard against dividing by a zero norm, added to the norm in the scale factor.
@@ -62,12 +62,7 @@ pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     max_norm: T,
 ) -> Result<T, InvalidHyperParameter> {
-    check(
-        "max norm",
-        max_norm,
-        max_norm.is_finite() && max_norm > T::ZERO,
-        "a finite number greater than 0",
-    )?;
+    validate::finite_positive("max norm", max_norm)?;
     let g = grads.as_flat_mut();
     let norm = norm(g);
     // clip_coef = max_norm / (total_norm + 1e-6), in the tensors' type
@@ -101,12 +96,7 @@ pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     limit: T,
 ) -> Result<T, InvalidHyperParameter> {
-    check(
-        "clip value",
-        limit,
-        limit.is_finite() && limit > T::ZERO,
-        "a finite number greater than 0",
-    )?;
+    validate::finite_positive("clip value", limit)?;
     let g = grads.as_flat_mut();
     let norm = norm(g);
     for g in g {

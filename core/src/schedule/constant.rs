@@ -2,7 +2,7 @@
 
 use super::Schedule;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
+use crate::validate;
 use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
@@ -30,7 +30,7 @@ pub struct Constant<T = f32> {
 impl<T: Scalar> Constant<T> {
     /// The rate `lr`, which must be finite and greater than 0.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self { lr })
     }
 }
@@ -65,9 +65,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_learning_rates() {
-        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(Constant::new(lr).unwrap_err().name, "learning rate");
-        }
+        crate::optim::testing::assert_rejects_bad_learning_rates(Constant::new);
     }
 
     #[test]

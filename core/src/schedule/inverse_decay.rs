@@ -1,8 +1,8 @@
 //! Inverse decay: η0/(1 + εt), the course's schedule; PyTorch writes it as a `LambdaLR`.
 
-use super::{check_non_negative, Schedule};
+use super::Schedule;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
+use crate::validate;
 use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};
 
@@ -37,8 +37,8 @@ impl<T: Scalar> InverseDecay<T> {
     /// Starts at `lr` (finite, greater than 0) and decays with rate ε = `rate` (finite, at
     /// least 0; 0 holds the rate constant).
     pub fn new(lr: T, rate: f64) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
-        check_non_negative("decay rate", rate)?;
+        validate::learning_rate(lr)?;
+        validate::finite_non_negative("decay rate", rate)?;
         Ok(Self {
             initial: lr,
             rate,

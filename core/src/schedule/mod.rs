@@ -64,7 +64,8 @@ pub use sequential::Sequential;
 pub use step_decay::StepDecay;
 
 use crate::io::Key;
-use crate::optim::{check, check_count, Optimizer};
+use crate::optim::Optimizer;
+use crate::validate::check;
 use crate::{InvalidHyperParameter, Number, Scalar};
 
 /// A learning rate that changes with each epoch or each step, for any optimizer.
@@ -236,24 +237,10 @@ fn restored_lr(value: Number) -> Result<f64, InvalidHyperParameter> {
     crate::io::float("learning rate", value, ok, "a finite number at least 0")
 }
 
-/// Checks a count that must be at least 1 (a period, a number of steps).
-fn check_positive(name: &'static str, count: u64) -> Result<(), InvalidHyperParameter> {
-    check_count(name, count, count > 0, "at least 1")
-}
-
 /// Checks a decay factor: finite, in (0, 1].
 fn check_decay_factor(name: &'static str, factor: f64) -> Result<(), InvalidHyperParameter> {
     let ok = factor > 0.0 && factor <= 1.0;
     check(name, factor, ok, "a number in (0, 1]")
-}
-
-/// Checks a rate, threshold or tolerance: finite and at least 0.
-fn check_non_negative<T: Scalar>(
-    name: &'static str,
-    value: T,
-) -> Result<(), InvalidHyperParameter> {
-    let ok = value.is_finite() && value >= T::ZERO;
-    check(name, value, ok, "a finite number at least 0")
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ mod state;
 mod tests;
 mod vector;
 
-use super::{check, check_count, check_lr};
+use crate::validate::{self, check, check_count};
 use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 use history::History;
 use line_search::{strong_wolfe, Slot, Trial, Wolfe, C1, C2};
@@ -190,7 +190,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// ```
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
         const { assert_history(H) };
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self {
             lr,
             max_iter: 20,

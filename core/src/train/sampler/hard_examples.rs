@@ -2,7 +2,7 @@
 
 use super::shuffle::shuffled_indices;
 use super::Sampler;
-use crate::optim::check;
+use crate::validate::check;
 use crate::InvalidHyperParameter;
 use alloc::vec::Vec;
 use core::fmt;
