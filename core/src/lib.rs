@@ -31,6 +31,7 @@ pub mod init;
 pub mod io;
 pub mod layers;
 pub mod loss;
+mod math;
 mod matrix;
 pub mod memory;
 pub mod mode;

@@ -294,7 +294,7 @@ pub(crate) fn check_values<T: Scalar>(info: &TensorInfo, values: &[T]) -> Result
             index,
             value: values[index].to_number(),
             expected: if variances {
-                "a finite number at least 0"
+                crate::validate::FINITE_NON_NEGATIVE
             } else {
                 "a finite number"
             },

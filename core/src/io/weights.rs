@@ -172,7 +172,7 @@ fn expect_floats<'a, T: Scalar>(
             value,
             expected: match rule {
                 Rule::Finite => "a finite number",
-                Rule::NonNegative => "a finite number at least 0",
+                Rule::NonNegative => crate::validate::FINITE_NON_NEGATIVE,
             },
         }
     })?;

@@ -4,7 +4,8 @@
 use super::{Backward, Forward, Layer};
 use crate::mode::Mode;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{InvalidHyperParameter, Matrix, Number, Scalar};
+use crate::validate;
+use crate::{InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -95,20 +96,9 @@ impl<W> BatchNorm<W> {
     /// assert_eq!(BatchNorm::<U8>::try_new(0.0, 0.1).unwrap_err().name, "batch norm eps");
     /// ```
     pub fn try_new(eps: f64, momentum: f64) -> Result<Self, InvalidHyperParameter> {
-        if !valid_eps(eps) {
-            return Err(InvalidHyperParameter {
-                name: "batch norm eps",
-                value: Number::F64(eps),
-                expected: "a finite number greater than 0",
-            });
-        }
-        if !valid_momentum(momentum) {
-            return Err(InvalidHyperParameter {
-                name: "batch norm momentum",
-                value: Number::F64(momentum),
-                expected: "a number in [0, 1]",
-            });
-        }
+        validate::finite_positive("batch norm eps", eps)?;
+        let ok = valid_momentum(momentum);
+        validate::check("batch norm momentum", momentum, ok, "a number in [0, 1]")?;
         Ok(Self::new(eps, momentum))
     }
 

@@ -5,6 +5,7 @@ use super::{tensor_passes, Base, Lerp, Optimizer, StateTensor, TensorDecay, Weig
 use crate::error::{InvalidHyperParameter, Number};
 use crate::flat::Flat;
 use crate::io::{Key, Resume};
+use crate::math::powf;
 use crate::scalar::Scalar;
 use crate::tensors::Tensors;
 use crate::validate::{self, check};
@@ -387,15 +388,6 @@ impl<T: Scalar> Coefficients<T> {
             self.update(p, g, m, v, Some(v_max), decay);
         }
     }
-}
-
-/// `base` to the power `exp` in `f64`, as Python's `**` computes it for floats.
-fn powf(base: f64, exp: f64) -> f64 {
-    // The platform's libm where there is one (CPython calls it too); `libm` serves `no_std`.
-    #[cfg(feature = "std")]
-    return base.powf(exp);
-    #[cfg(not(feature = "std"))]
-    return libm::pow(base, exp);
 }
 
 impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {

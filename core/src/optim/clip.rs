@@ -17,6 +17,7 @@
 //! # Ok::<(), typenet_core::InvalidHyperParameter>(())
 //! ```
 
+use crate::math::l2_norm;
 use crate::validate;
 use crate::{Flat, InvalidHyperParameter, Scalar};
 
@@ -64,7 +65,7 @@ pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(
 ) -> Result<T, InvalidHyperParameter> {
     validate::finite_positive("max norm", max_norm)?;
     let g = grads.as_flat_mut();
-    let norm = norm(g);
+    let norm = l2_norm(g);
     // clip_coef = max_norm / (total_norm + 1e-6), in the tensors' type
     let coef = max_norm / (norm + T::from_f64(NORM_EPS));
     // grads.mul_(clamp(clip_coef, max=1)): a NaN coefficient passes the clamp, as here.
@@ -98,7 +99,7 @@ pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
 ) -> Result<T, InvalidHyperParameter> {
     validate::finite_positive("clip value", limit)?;
     let g = grads.as_flat_mut();
-    let norm = norm(g);
+    let norm = l2_norm(g);
     for g in g {
         // clamp_(min=−limit, max=limit), NaN kept
         if *g > limit {
@@ -108,12 +109,6 @@ pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
         }
     }
     Ok(norm)
-}
-
-/// The L2 norm of all of `values`, the squares summed in `f64`, rounded to `T`.
-fn norm<T: Scalar>(values: &[T]) -> T {
-    let sum: f64 = values.iter().map(|&x| x.to_f64() * x.to_f64()).sum();
-    T::from_f64(<f64 as Scalar>::sqrt(sum))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Cosine annealing: the learning rate follows half a cosine from η0 down to η_min, as
 //! PyTorch's `CosineAnnealingLR`.
 
-use super::{cos, Schedule};
+use super::Schedule;
 use crate::io::{Key, Resume};
+use crate::math::cos;
 use crate::validate::{self, check};
 use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};

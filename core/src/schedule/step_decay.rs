@@ -1,7 +1,8 @@
 //! Step decay: the learning rate times γ every T epochs, as PyTorch's `StepLR`.
 
-use super::{check_decay_factor, powf, Schedule};
+use super::{check_decay_factor, Schedule};
 use crate::io::{Key, Resume};
+use crate::math::powf;
 use crate::validate;
 use crate::Number;
 use crate::{InvalidHyperParameter, Scalar};

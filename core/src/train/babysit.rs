@@ -21,7 +21,8 @@ use crate::loss::Classifier;
 use crate::network::{Evaluation, Network};
 use crate::optim::Optimizer;
 use crate::tensors::{Role, TensorInfo, Tensors};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
+use crate::validate;
+use crate::{Error, Flat, Scalar};
 use core::borrow::BorrowMut;
 use core::fmt;
 use rand::Rng;
@@ -275,13 +276,8 @@ where
             right: samples.len(),
         });
     }
-    if trainer.max_epochs() == 0 {
-        return Err(Error::InvalidHyperParameter(InvalidHyperParameter {
-            name: "epochs",
-            value: 0usize.into(),
-            expected: "at least 1 to overfit",
-        }));
-    }
+    let epochs = trainer.max_epochs();
+    validate::check_count("epochs", epochs, epochs > 0, "at least 1 to overfit")?;
     let subset = Samples::new(&samples.features()[..rows], &samples.targets()[..rows])?;
     let mut first: Option<EpochReport<T>> = None;
     let buffers = FitBuffers { order, best: None };

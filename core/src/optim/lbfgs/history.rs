@@ -1,8 +1,8 @@
 //! L-BFGS's memory: the last `H` pairs (s, y) in a ring buffer of the state, and the
 //! two-loop recursion that turns them and a gradient into a direction.
 
-use super::vector::{axpy, dot};
 use super::{Lbfgs, LbfgsState};
+use crate::math::{axpy, dot};
 use crate::{Flat, Scalar};
 
 /// The kept pairs' place in the state's ring buffer: `len` pairs from slot `oldest` on.

@@ -16,14 +16,13 @@ mod line_search;
 mod state;
 #[cfg(test)]
 mod tests;
-mod vector;
 
-use crate::validate::{self, check, check_count};
+use crate::math::{axpy, axpy_into, dot, max_abs, sum_abs};
+use crate::validate::{self, check};
 use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 use history::History;
 use line_search::{strong_wolfe, Slot, Trial, Wolfe, C1, C2};
 pub use state::LbfgsState;
-use vector::{axpy, axpy_into, dot, max_abs, sum_abs};
 
 /// L-BFGS, like `torch.optim.LBFGS(params, lr, max_iter, max_eval, tolerance_grad,
 /// tolerance_change, history_size, line_search_fn)`, for problems whose loss and gradient can
@@ -216,7 +215,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert_eq!(lbfgs.with_max_iter(0).unwrap_err().name, "max_iter");
     /// ```
     pub fn with_max_iter(self, max_iter: usize) -> Result<Self, InvalidHyperParameter> {
-        check_count("max_iter", max_iter, max_iter >= 1, "at least 1")?;
+        validate::at_least_one("max_iter", max_iter as u64)?;
         Ok(Self { max_iter, ..self })
     }
 
@@ -231,7 +230,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_max_eval(0).is_err());
     /// ```
     pub fn with_max_eval(self, max_eval: usize) -> Result<Self, InvalidHyperParameter> {
-        check_count("max_eval", max_eval, max_eval >= 1, "at least 1")?;
+        validate::at_least_one("max_eval", max_eval as u64)?;
         Ok(Self {
             max_eval: Some(max_eval),
             ..self
@@ -247,7 +246,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_tolerance_grad(-1.0).is_err());
     /// ```
     pub fn with_tolerance_grad(self, tolerance: f64) -> Result<Self, InvalidHyperParameter> {
-        check_tolerance("tolerance_grad", tolerance)?;
+        validate::finite_non_negative("tolerance_grad", tolerance)?;
         Ok(Self {
             tolerance_grad: tolerance,
             ..self
@@ -265,7 +264,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_tolerance_change(f64::NAN).is_err());
     /// ```
     pub fn with_tolerance_change(self, tolerance: f64) -> Result<Self, InvalidHyperParameter> {
-        check_tolerance("tolerance_change", tolerance)?;
+        validate::finite_non_negative("tolerance_change", tolerance)?;
         Ok(Self {
             tolerance_change: tolerance,
             ..self
@@ -538,16 +537,6 @@ struct Moved {
     t: f64,
     grad: usize,
     spent: usize,
-}
-
-/// A tolerance: finite, at least 0.
-fn check_tolerance(name: &'static str, tolerance: f64) -> Result<(), InvalidHyperParameter> {
-    check(
-        name,
-        tolerance,
-        tolerance.is_finite() && tolerance >= 0.0,
-        "a finite number at least 0",
-    )
 }
 
 /// Stops compilation for a history that cannot hold a pair.

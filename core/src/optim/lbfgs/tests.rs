@@ -1,7 +1,7 @@
 //! The optimizer's tests: steps by hand, PyTorch's trajectories, hyper-parameters.
 
-use super::vector::dot;
 use super::*;
+use crate::math::dot;
 use crate::optim::testing::assert_rejects_bad_learning_rates;
 use core::mem::size_of;
 use std::string::ToString;
