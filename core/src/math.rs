@@ -78,7 +78,10 @@ mod tests {
         assert_eq!(l2_norm(&[3.0f64, -4.0]), 5.0);
         // 2·(1e20)² overflows f32, not f64.
         let norm = l2_norm(&[1e20f32, 1e20]);
-        assert!((norm / 1e20 - core::f32::consts::SQRT_2).abs() < 1e-6, "{norm}");
+        assert!(
+            (norm / 1e20 - core::f32::consts::SQRT_2).abs() < 1e-6,
+            "{norm}"
+        );
         assert!(l2_norm(&[f32::NAN, 1.0]).is_nan());
     }
 }
