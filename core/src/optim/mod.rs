@@ -8,7 +8,10 @@
 //! block before the step.
 //!
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
-//! `mod`/`pub use` lines below. The network macro needs no change.
+//! `mod`/`pub use` lines below. The type holds a `Base` (learning rate, weight decay, step
+//! count, and their checkpoint), walks the parameters with `tensor_passes` (the whole block
+//! in one pass without decay, else tensor by tensor), and keeps only its own per-element
+//! arithmetic. The network macro needs no change.
 //!
 //! [`Lbfgs`] does not implement [`Optimizer`]: a step of L-BFGS evaluates the loss and
 //! gradient several times, so it takes a closure that computes them instead of a gradient.
