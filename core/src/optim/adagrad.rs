@@ -182,9 +182,9 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, sum: &mut P) {
         let t = self.base.next_step();
-        let (this, s) = (&*self, sum.as_flat_mut());
-        tensor_passes(this.base.decay(), params, grads, |p, g, r, decay| {
-            this.update(t, p, g, &mut s[r], decay);
+        let s = sum.as_flat_mut();
+        tensor_passes(self.base.decay(), params, grads, |p, g, r, decay| {
+            self.update(t, p, g, &mut s[r], decay);
         });
     }
 

@@ -398,12 +398,12 @@ impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut A::State<P>) {
         let t = self.base.next_step();
         let k = self.coefficients(t);
-        let decay = self.base.decay();
+        let weight_decay = self.base.decay();
         match A::moments(state) {
-            (m, v, None) => tensor_passes(decay, params, grads, |p, g, r, decay| {
+            (m, v, None) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
                 k.pass(p, g, &mut m[r.clone()], &mut v[r], decay);
             }),
-            (m, v, Some(v_max)) => tensor_passes(decay, params, grads, |p, g, r, decay| {
+            (m, v, Some(v_max)) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
                 let (m, v) = (&mut m[r.clone()], &mut v[r.clone()]);
                 k.amsgrad_pass(p, g, m, v, &mut v_max[r], decay);
             }),

@@ -272,12 +272,12 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
         let no_buffer = mu == T::ZERO;
         let first = !no_buffer && !self.started;
         self.started |= !no_buffer;
-        let (this, b) = (&*self, buffer.as_flat_mut());
-        tensor_passes(this.base.decay(), params, grads, |p, g, r, decay| {
+        let b = buffer.as_flat_mut();
+        tensor_passes(self.base.decay(), params, grads, |p, g, r, decay| {
             if no_buffer {
-                sgd_pass(this.base.lr(), p, g, decay);
+                sgd_pass(self.base.lr(), p, g, decay);
             } else {
-                this.update(Pass { first, mu, decay }, p, g, &mut b[r]);
+                self.update(Pass { first, mu, decay }, p, g, &mut b[r]);
             }
         });
     }
