@@ -40,11 +40,20 @@ fn check_number(
     if ok {
         Ok(())
     } else {
-        Err(InvalidHyperParameter {
-            name,
-            value,
-            expected,
-        })
+        Err(rejected(name, value, expected))
+    }
+}
+
+/// The error for the hyper-parameter `name`, whose `value` is not `expected`.
+pub(crate) fn rejected(
+    name: &'static str,
+    value: Number,
+    expected: &'static str,
+) -> InvalidHyperParameter {
+    InvalidHyperParameter {
+        name,
+        value,
+        expected,
     }
 }
 

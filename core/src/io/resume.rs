@@ -1,6 +1,7 @@
 //! The scalars of a run's progress that a checkpoint keeps besides tensors: an optimizer's
 //! step count and learning rate, a schedule's position.
 
+use crate::validate::rejected;
 use crate::{InvalidHyperParameter, Number};
 use core::fmt;
 
@@ -112,11 +113,7 @@ pub trait Resume {
 pub(crate) fn count(name: &'static str, value: Number) -> Result<u64, InvalidHyperParameter> {
     match value {
         Number::Integer(n) => Ok(n),
-        other => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected: "a whole number",
-        }),
+        other => Err(rejected(name, other, "a whole number")),
     }
 }
 
@@ -129,11 +126,7 @@ pub(crate) fn float(
 ) -> Result<f64, InvalidHyperParameter> {
     match value {
         Number::F64(x) if ok(x) => Ok(x),
-        other => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected,
-        }),
+        other => Err(rejected(name, other, expected)),
     }
 }
 
@@ -145,11 +138,7 @@ pub(crate) fn scalar<T: crate::Scalar>(
     match (value, T::NAME) {
         (Number::F32(x), "f32") => Ok(T::from_f64(f64::from(x))),
         (Number::F64(x), "f64") => Ok(T::from_f64(x)),
-        (other, _) => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected: "a number of the optimizer's type",
-        }),
+        (other, _) => Err(rejected(name, other, "a number of the optimizer's type")),
     }
 }
 
