@@ -7,14 +7,17 @@
 //! [`Training::step`](crate::train::Training::step).
 
 use crate::dim::{Batch, BatchDim, Const};
+use crate::error::Error;
 use crate::flat::batch_array;
+use crate::flat::Flat;
 use crate::gradcheck::{GradCheck, GradReport, GradientMismatch};
 use crate::layers::Layer;
 use crate::loss::{argmax, softmax, Classifier, Loss};
+use crate::matrix::Matrix;
 use crate::mode::{Eval, Mode, Train};
+use crate::scalar::Scalar;
 use crate::tensors::{TensorInfo, Tensors};
 use crate::train::TargetKind;
-use crate::{Error, Flat, Matrix, Scalar};
 use generic_array::ArrayLength;
 use rand::Rng;
 use typenum::Unsigned;

@@ -6,8 +6,10 @@
 //! default), diagnostics and weight files use the names, and [`load_tensor`] copies a named
 //! tensor in with its length and values checked.
 
+use crate::error::Error;
+use crate::flat::Flat;
 use crate::io::{Name, Nearest};
-use crate::{Error, Flat, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 
 /// What a tensor is for.

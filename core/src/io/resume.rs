@@ -1,8 +1,8 @@
 //! The scalars of a run's progress that a checkpoint keeps besides tensors: an optimizer's
 //! step count and learning rate, a schedule's position.
 
+use crate::error::{InvalidHyperParameter, Number};
 use crate::validate::rejected;
-use crate::{InvalidHyperParameter, Number};
 use core::fmt;
 
 /// The name of one scalar of progress, as segments joined by dots: `step`, or `0.last_epoch`
@@ -131,7 +131,7 @@ pub(crate) fn float(
 }
 
 /// The value as a `T`, for a learning rate: what the optimizer's `set_lr` then checks.
-pub(crate) fn scalar<T: crate::Scalar>(
+pub(crate) fn scalar<T: crate::scalar::Scalar>(
     name: &'static str,
     value: Number,
 ) -> Result<T, InvalidHyperParameter> {

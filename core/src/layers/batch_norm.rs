@@ -2,10 +2,12 @@
 //! in training and running ones in evaluation.
 
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
 use crate::validate;
-use crate::{InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -346,9 +348,9 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
     use crate::mode::{Eval, Train};
-    use crate::Flat;
     use rand::{rngs::StdRng, SeedableRng};
     use std::{string::ToString, vec::Vec};
 

@@ -2,9 +2,11 @@
 //! evaluation the identity.
 
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
 use crate::init::unit;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
-use crate::{InvalidHyperParameter, Matrix, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;

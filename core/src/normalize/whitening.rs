@@ -3,7 +3,8 @@
 
 use super::eigen::symmetric_eigen;
 use super::{Normalizer, Scaled};
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 use alloc::vec;
 use alloc::vec::Vec;
 

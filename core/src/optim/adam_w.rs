@@ -2,10 +2,11 @@
 
 use super::{Adam, Amsgrad, AmsgradOption, DecayScope, NoAmsgrad, Optimizer};
 use super::{Penalty, StateTensor, WeightDecay};
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// AdamW, like `torch.optim.AdamW(params, lr, betas, eps, weight_decay, amsgrad)`:
 /// [`Adam`] whose L2 weight decay shrinks the parameters directly instead of joining the
@@ -222,10 +223,10 @@ impl<T: Scalar, A: AmsgradOption<T>> Resume for AdamW<T, A> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
     use crate::optim::testing::*;
     use crate::optim::{AdamState, AmsgradState};
-    use crate::Flat;
     use core::mem::size_of;
 
     /// AdamW with hyper-parameters whose first step is exact (as in Adam's tests), and

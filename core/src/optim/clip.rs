@@ -17,9 +17,11 @@
 //! # Ok::<(), typenet_core::InvalidHyperParameter>(())
 //! ```
 
+use crate::error::InvalidHyperParameter;
+use crate::flat::Flat;
 use crate::math::l2_norm;
+use crate::scalar::Scalar;
 use crate::validate;
-use crate::{Flat, InvalidHyperParameter, Scalar};
 
 /// PyTorch's guard against dividing by a zero norm, added to the norm in the scale factor.
 const NORM_EPS: f64 = 1e-6;

@@ -43,9 +43,10 @@ pub use sgd::Sgd;
 pub(crate) use base::{tensor_passes, Base};
 
 use crate::error::InvalidHyperParameter;
+use crate::flat::Flat;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Tensors};
 use crate::validate;
-use crate::{Flat, Scalar};
 
 /// Updates parameters from their gradients.
 ///

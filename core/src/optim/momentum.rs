@@ -320,10 +320,11 @@ impl<T: Scalar> Resume for Momentum<T> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::error::Number;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
     use crate::optim::testing::*;
     use crate::optim::Sgd;
-    use crate::{Flat, Number};
     use core::mem::size_of;
     use std::string::ToString;
 

@@ -527,9 +527,9 @@ where
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
     use crate::optim::testing::*;
-    use crate::Flat;
     use core::mem::size_of;
     use std::string::ToString;
 

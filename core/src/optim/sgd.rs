@@ -94,9 +94,9 @@ impl<T: Scalar> Resume for Sgd<T> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
     use crate::optim::testing::*;
-    use crate::Flat;
     use std::string::ToString;
 
     #[test]

@@ -1,10 +1,11 @@
 //! A constant learning rate: the schedule of no schedule.
 
 use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::validate;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// The same learning rate at every epoch, η_t = η0: what an optimizer does without a
 /// scheduler in PyTorch (or with `LambdaLR(lambda t: 1.0)`). It is not PyTorch's

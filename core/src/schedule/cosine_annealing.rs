@@ -2,11 +2,12 @@
 //! PyTorch's `CosineAnnealingLR`.
 
 use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
 use crate::math::cos;
+use crate::scalar::Scalar;
 use crate::validate::{self, check};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 use core::f64::consts::PI;
 
 /// Cosine annealing over T steps: η_t = η_min + (η0 − η_min)·(1 + cos(πt/T))/2, from η0 at

@@ -1,10 +1,11 @@
 //! Exponential decay: the course's η0·e^(−εt), and PyTorch's `ExponentialLR` (lr ← lr·γ).
 
 use super::{check_decay_factor, Schedule};
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::validate;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Exponential decay, in either of two forms:
 ///

@@ -1,10 +1,11 @@
 //! Inverse decay: η0/(1 + εt), the course's schedule; PyTorch writes it as a `LambdaLR`.
 
 use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::validate;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Inverse decay, η_t = η0/(1 + εt), which falls like 1/t once εt ≫ 1. PyTorch has no class
 /// for it; `LambdaLR(optimizer, lambda t: 1 / (1 + ε * t))` is the same schedule, and this

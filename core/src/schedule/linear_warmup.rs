@@ -2,10 +2,11 @@
 //! `LinearLR` with `end_factor=1`.
 
 use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::validate::{self, check};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Linear warm-up over N steps from a start factor s: η_t = η0·(s + (1 − s)·min(t, N)/N),
 /// so η0·s at first and η0 from step N on, like

@@ -63,10 +63,11 @@ pub use reduce_on_plateau::{ReduceOnPlateau, Threshold};
 pub use sequential::Sequential;
 pub use step_decay::StepDecay;
 
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::Key;
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::validate::{self, check};
-use crate::{InvalidHyperParameter, Number, Scalar};
 
 /// A learning rate that changes with each epoch or each step, for any optimizer.
 ///

@@ -2,11 +2,12 @@
 //! PyTorch's `ReduceLROnPlateau`.
 
 use super::apply;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::validate::{self, check};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Multiplies the learning rate by a factor when a validation metric has not improved for
 /// more than `patience` epochs: `torch.optim.lr_scheduler.ReduceLROnPlateau`, with its

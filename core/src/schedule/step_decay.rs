@@ -1,11 +1,12 @@
 //! Step decay: the learning rate times γ every T epochs, as PyTorch's `StepLR`.
 
 use super::{check_decay_factor, Schedule};
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
 use crate::math::powf;
+use crate::scalar::Scalar;
 use crate::validate;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Step decay, ×γ every T epochs: η_t = η0·γ^⌊t/T⌋, like
 /// `torch.optim.lr_scheduler.StepLR(optimizer, step_size=T, gamma=γ)`.

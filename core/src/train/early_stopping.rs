@@ -1,7 +1,8 @@
 //! Early stopping: end training when a validation metric stops improving, and keep the
 //! network of its best epoch.
 
-use crate::{InvalidHyperParameter, Scalar};
+use crate::error::InvalidHyperParameter;
+use crate::scalar::Scalar;
 use core::fmt;
 
 /// The validation metric that [`EarlyStopping`] watches.

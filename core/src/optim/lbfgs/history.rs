@@ -2,8 +2,9 @@
 //! two-loop recursion that turns them and a gradient into a direction.
 
 use super::{Lbfgs, LbfgsState};
+use crate::flat::Flat;
 use crate::math::{axpy, dot};
-use crate::{Flat, Scalar};
+use crate::scalar::Scalar;
 
 /// The kept pairs' place in the state's ring buffer: `len` pairs from slot `oldest` on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

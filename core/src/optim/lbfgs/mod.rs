@@ -17,9 +17,11 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+use crate::error::{Error, InvalidHyperParameter};
+use crate::flat::Flat;
 use crate::math::{axpy, axpy_into, dot, max_abs, sum_abs};
+use crate::scalar::Scalar;
 use crate::validate::{self, check};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
 use history::History;
 use line_search::{strong_wolfe, Slot, Trial, Wolfe, C1, C2};
 pub use state::LbfgsState;
