@@ -29,7 +29,8 @@
 //! # Ok::<(), typenet_core::Error>(())
 //! ```
 
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;

@@ -144,7 +144,7 @@ pub unsafe trait Flat<T>: Sized {
 /// use typenet_core::flat::as_bytes;
 /// assert_eq!(as_bytes(&[1.0f32, -2.0]), [1.0f32.to_ne_bytes(), (-2.0f32).to_ne_bytes()].concat());
 /// ```
-pub fn as_bytes<T: crate::Scalar, F: Flat<T>>(block: &F) -> &[u8] {
+pub fn as_bytes<T: crate::scalar::Scalar, F: Flat<T>>(block: &F) -> &[u8] {
     const { assert_flat::<T, F>() };
     // SAFETY: `block` is `LEN` scalars with no padding (trait contract), so every one of its
     // `size_of::<F>()` bytes is initialized; `u8` needs no alignment.
@@ -165,17 +165,19 @@ pub fn as_bytes<T: crate::Scalar, F: Flat<T>>(block: &F) -> &[u8] {
 /// assert_eq!(from_bytes::<f32, [f32; 2]>(as_bytes(&values)), Ok(&values));
 /// assert!(from_bytes::<f32, [f32; 3]>(as_bytes(&values)).is_err());
 /// ```
-pub fn from_bytes<T: crate::Scalar, F: Flat<T>>(bytes: &[u8]) -> Result<&F, crate::Error> {
+pub fn from_bytes<T: crate::scalar::Scalar, F: Flat<T>>(
+    bytes: &[u8],
+) -> Result<&F, crate::error::Error> {
     const { assert_flat::<T, F>() };
     if bytes.len() != size_of::<F>() {
-        return Err(crate::Error::ByteLength {
+        return Err(crate::error::Error::ByteLength {
             expected: size_of::<F>(),
             found: bytes.len(),
         });
     }
     let offset = bytes.as_ptr() as usize % align_of::<T>();
     if offset != 0 {
-        return Err(crate::Error::MisalignedBytes {
+        return Err(crate::error::Error::MisalignedBytes {
             alignment: align_of::<T>(),
             offset,
         });
@@ -457,7 +459,7 @@ where
 mod tests {
     use super::*;
     use crate::dim::*;
-    use crate::Matrix;
+    use crate::matrix::Matrix;
 
     #[test]
     fn the_empty_block_is_aligned_as_a_scalar() {
@@ -486,7 +488,7 @@ mod tests {
     }
 
     crate::flat_struct! { @core
-        struct Two[T: crate::Scalar, W: ArrayLength][T: crate::Scalar, W: ArrayLength][T, W] (T, W) {
+        struct Two[T: crate::scalar::Scalar, W: ArrayLength][T: crate::scalar::Scalar, W: ArrayLength][T, W] (T, W) {
             a: GenericArray<T, W>,
             b: [T; 3],
         }

@@ -3,7 +3,8 @@
 //! The course's "babysitting" check: before trusting a backward pass, compare each partial
 //! derivative it produces with `(f(x + h) − f(x − h)) / 2h`.
 
-use crate::{Flat, Scalar};
+use crate::flat::Flat;
+use crate::scalar::Scalar;
 use core::fmt;
 
 /// Settings of a gradient check: the step `h` and the relative tolerance.

@@ -1,7 +1,7 @@
 //! Weight initializers of the course: LeCun, Xavier/Glorot (and ×4 for sigmoid), He.
 //! Biases start at zero.
 
-use crate::Scalar;
+use crate::scalar::Scalar;
 use rand::Rng;
 
 /// How a dense layer's weights are drawn, from its fan-in `d_in` and fan-out `d_out`.

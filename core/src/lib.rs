@@ -31,6 +31,7 @@ pub mod init;
 pub mod io;
 pub mod layers;
 pub mod loss;
+mod math;
 mod matrix;
 pub mod memory;
 pub mod mode;
@@ -41,6 +42,7 @@ mod scalar;
 pub mod schedule;
 pub mod tensors;
 pub mod train;
+mod validate;
 
 pub use error::{Error, InvalidHyperParameter, Number};
 pub use flat::Flat;

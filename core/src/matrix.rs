@@ -1,8 +1,9 @@
 //! `Matrix<R, C, T>`: a row-major matrix whose dimensions are typenum numbers, and the
 //! matrix products that forward and backward passes need.
 
+use crate::flat::Flat;
 use crate::gemm::{gemm, Operand, Strides};
-use crate::{Flat, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 use core::ops::{Index, IndexMut};
 use generic_array::{ArrayLength, GenericArray};
@@ -237,7 +238,7 @@ mod tests {
     // A fixed-capacity buffer, so that the tests also run without `alloc`.
     mod alloc_free {
         pub struct Buf<T>(pub [T; 4096]);
-        impl<T: crate::Scalar> Buf<T> {
+        impl<T: crate::scalar::Scalar> Buf<T> {
             pub fn new(len: usize) -> Self {
                 assert!(len <= 4096);
                 Buf([T::ZERO; 4096])

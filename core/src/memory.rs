@@ -11,9 +11,10 @@
 //! Examples that declare networks are in the `typenet` crate's `memory` module.
 
 use crate::dim::{Batch, Const};
+use crate::network::Network;
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::train::StepBlocks;
-use crate::{Network, Scalar};
 use core::marker::PhantomData;
 use core::mem::size_of;
 

@@ -7,14 +7,16 @@
 //! [`Training::step`](crate::train::Training::step).
 
 use crate::dim::{Batch, BatchDim, Const, Message};
-use crate::flat::{batch_array, zeroed_by_value, OnTheStack};
+use crate::error::Error;
+use crate::flat::{batch_array, zeroed_by_value, Flat, OnTheStack};
 use crate::gradcheck::{GradCheck, GradReport, GradientMismatch};
 use crate::layers::Layer;
 use crate::loss::{argmax, softmax, Classifier, Loss};
+use crate::matrix::Matrix;
 use crate::mode::{Eval, GivenMasks, Mode, Train};
+use crate::scalar::Scalar;
 use crate::tensors::{TensorInfo, Tensors};
 use crate::train::TargetKind;
-use crate::{Error, Flat, Matrix, Scalar};
 use core::marker::PhantomData;
 use generic_array::ArrayLength;
 use rand::Rng;

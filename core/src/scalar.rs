@@ -23,7 +23,7 @@ mod sealed {
 /// ```
 pub trait Scalar:
     sealed::Sealed
-    + crate::Flat<Self>
+    + crate::flat::Flat<Self>
     + Copy
     + Default
     + PartialOrd
@@ -66,7 +66,7 @@ pub trait Scalar:
     /// use typenet_core::{Number, Scalar};
     /// assert_eq!((-0.1f32).to_number(), Number::F32(-0.1));
     /// ```
-    fn to_number(self) -> crate::Number;
+    fn to_number(self) -> crate::error::Number;
     /// Converts a count, rounding to the nearest value.
     fn from_usize(n: usize) -> Self {
         Self::from_f64(n as f64)
@@ -139,8 +139,8 @@ macro_rules! impl_scalar {
                 self as f64
             }
             #[inline]
-            fn to_number(self) -> crate::Number {
-                crate::Number::from(self)
+            fn to_number(self) -> crate::error::Number {
+                crate::error::Number::from(self)
             }
             // The platform's libm is faster where there is one; `libm` serves `no_std`.
             #[inline]

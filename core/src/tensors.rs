@@ -6,8 +6,10 @@
 //! default), diagnostics and weight files use the names, and [`load_tensor`] copies a named
 //! tensor in with its length and values checked.
 
+use crate::error::Error;
+use crate::flat::Flat;
 use crate::io::{Name, Nearest};
-use crate::{Error, Flat, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 
 /// What a tensor is for.
@@ -294,7 +296,7 @@ pub(crate) fn check_values<T: Scalar>(info: &TensorInfo, values: &[T]) -> Result
             index,
             value: values[index].to_number(),
             expected: if variances {
-                "a finite number at least 0"
+                crate::validate::FINITE_NON_NEGATIVE
             } else {
                 "a finite number"
             },

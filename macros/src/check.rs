@@ -298,9 +298,13 @@ fn loss_comes_last(net: &Network, errors: &mut Errors) -> Option<&'static LossKi
         }
     }
     if !written {
+        let endings: Vec<_> = registry::loss_names()
+            .iter()
+            .map(|loss| format!("`loss: {loss}`"))
+            .collect();
         errors.push(Error::new(
             net.brace.span.close(),
-            "the network has no loss: end it with `loss: softmax_cross_entropy` or `loss: mean_squared_error`",
+            format!("the network has no loss: end it with {}", either(&endings)),
         ));
     }
     found
@@ -600,10 +604,11 @@ fn required_arguments(layer: &Layer, kind: &LayerKind, args: &Args, errors: &mut
             errors.push(Error::new_spanned(
                 layer,
                 format!(
-                    "`{name}` needs `{}`, {} ({}), e.g. `{name}(0.5)`",
+                    "`{name}` needs `{}`, {} ({}), e.g. `{}`",
                     spec.name,
                     spec.doc,
-                    spec.kind.rule()
+                    spec.kind.rule(),
+                    registry::written_with(kind, spec, spec.kind.example()),
                 ),
             ));
             ok = false;
@@ -785,6 +790,15 @@ fn names_are_unique(layers: &[Planned], errors: &mut Errors) {
                 format!("two layers are named `{field}`; layer names must be unique"),
             ));
         }
+    }
+}
+
+/// The alternatives `items` in prose: "a", "a or b", "a, b or c".
+fn either(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -982,6 +996,15 @@ mod tests {
         );
         let e = errors("struct N { input: 4, dense(2) }");
         assert!(e[0].starts_with("the network has no loss"));
+        // Every loss of the registry, as prose.
+        for loss in registry::loss_names() {
+            assert!(e[0].contains(&format!("`loss: {loss}`")), "{}", e[0]);
+        }
+        let prose =
+            |items: &[&str]| either(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(prose(&["a"]), "a");
+        assert_eq!(prose(&["a", "b"]), "a or b");
+        assert_eq!(prose(&["a", "b", "c"]), "a, b or c");
         let e = errors("struct N { input: 4, loss: mean_squared_error }");
         assert_eq!(e, ["a network needs at least one layer, e.g. `dense(10),`"]);
         let e =

@@ -42,6 +42,16 @@ impl OptionKind {
         }
     }
 
+    /// A value that obeys the rule, for the "e.g." of an error message.
+    pub fn example(self) -> &'static str {
+        match self {
+            OptionKind::Init => "he",
+            OptionKind::Probability => "0.5",
+            OptionKind::UnitInterval => "0.1",
+            OptionKind::Positive => "1e-5",
+        }
+    }
+
     /// Whether a literal value obeys the rule.
     pub fn accepts(self, value: f64) -> bool {
         match self {
@@ -295,6 +305,17 @@ pub fn init_names() -> Vec<&'static str> {
     INITS.iter().map(|(n, _)| *n).collect()
 }
 
+/// How a layer with the option `spec` is written with `value`: `dropout(0.5)` for a
+/// positional option, `batch_norm(eps = 1e-5)` otherwise.
+pub fn written_with(kind: &LayerKind, spec: &OptionSpec, value: &str) -> String {
+    let name = kind.name;
+    if spec.positional {
+        format!("{name}({value})")
+    } else {
+        format!("{name}({} = {value})", spec.name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +357,20 @@ mod tests {
     }
 
     #[test]
+    fn every_example_obeys_its_rule() {
+        for kind in LAYERS {
+            for spec in kind.options {
+                let example = spec.kind.example();
+                let ok = match spec.kind {
+                    OptionKind::Init => init(example).is_some(),
+                    rule => rule.accepts(example.parse().unwrap()),
+                };
+                assert!(ok, "{}: {example}", kind.name);
+            }
+        }
+    }
+
+    #[test]
     fn option_rules() {
         assert!(OptionKind::Probability.accepts(0.0));
         assert!(!OptionKind::Probability.accepts(1.0));
@@ -343,5 +378,128 @@ mod tests {
         assert!(OptionKind::UnitInterval.accepts(1.0));
         assert!(!OptionKind::Positive.accepts(0.0));
         assert!(!OptionKind::Positive.accepts(f64::NAN));
+    }
+}
+
+/// The tables of layers in the crate's documentation and the README must say what [`LAYERS`]
+/// says: the same layers, each option by its name and default, every initializer and loss.
+#[cfg(test)]
+mod documented {
+    use super::*;
+
+    const README: &str = include_str!("../../README.md");
+    const FACADE: &str = include_str!("../../src/lib.rs");
+
+    /// The rows of the first table whose header starts with `| layer |`, split into cells
+    /// (`\|` inside a cell is not a separator). Rustdoc's `/// ` prefix is dropped.
+    fn layer_rows(text: &str) -> Vec<Vec<String>> {
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_start().trim_start_matches("///").trim())
+            .collect();
+        let start = lines
+            .iter()
+            .position(|l| l.starts_with("| layer |"))
+            .expect("a table of layers");
+        lines[start + 2..]
+            .iter()
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| cells(l))
+            .collect()
+    }
+
+    fn cells(row: &str) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut chars = row.trim_matches('|').chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.next_if_eq(&'|').is_some() => cells.last_mut().unwrap().push('|'),
+                '|' => cells.push(String::new()),
+                c => cells.last_mut().unwrap().push(c),
+            }
+        }
+        cells.iter().map(|c| c.trim().to_string()).collect()
+    }
+
+    /// The layer names a first cell shows: `dense(out)`, `dense(in -> out)` is `dense`.
+    fn names_in(cell: &str) -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|code| {
+                code.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn check_table(source: &str, text: &str) {
+        let rows = layer_rows(text);
+        let mut documented: Vec<String> = rows.iter().flat_map(|r| names_in(&r[0])).collect();
+        documented.dedup();
+        let mut known: Vec<String> = layer_names().iter().map(|n| n.to_string()).collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known, "{source}: the table's layers");
+        for kind in LAYERS {
+            let row = rows
+                .iter()
+                .find(|r| names_in(&r[0]).iter().any(|n| n == kind.name))
+                .unwrap();
+            let options = &row[1];
+            for spec in kind.options {
+                let written = match spec.default {
+                    Some(default) => format!("`{} = {default}`", spec.name),
+                    None if spec.kind == OptionKind::Init => format!("`{} = ", spec.name),
+                    None => format!("`{}`", spec.name),
+                };
+                assert!(
+                    options.contains(&written),
+                    "{source}: `{}` row lacks {written}: {options}",
+                    kind.name
+                );
+                if spec.kind == OptionKind::Init {
+                    for init in init_names() {
+                        assert!(options.contains(init), "{source}: {init} in {options}");
+                    }
+                }
+            }
+            if kind.options.is_empty() {
+                assert_eq!(
+                    options, "none",
+                    "{source}: `{}` takes no options",
+                    kind.name
+                );
+            }
+        }
+        for loss in loss_names() {
+            assert!(
+                text.contains(&format!("`{loss}`")) || text.contains(&format!("loss: {loss}")),
+                "{source} never names the loss `{loss}`"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_table_lists_every_layer_and_option() {
+        check_table("README.md", README);
+    }
+
+    #[test]
+    fn the_crate_docs_table_lists_every_layer_and_option() {
+        check_table("src/lib.rs", FACADE);
+    }
+
+    #[test]
+    fn a_row_splits_at_bars_that_are_not_escaped() {
+        assert_eq!(
+            cells("| `dense(out)` | `init = a \\| b` | y |"),
+            ["`dense(out)`", "`init = a | b`", "y"]
+        );
+        assert_eq!(
+            names_in("`dense(out)`, `dense(in -> out)`"),
+            ["dense", "dense"]
+        );
     }
 }

@@ -4,7 +4,7 @@
 #![allow(unsafe_code)]
 
 use super::{Operand, Strides};
-use crate::Scalar;
+use crate::scalar::Scalar;
 
 /// `c ← alpha·a·b + beta·c` for an m×k `a` and a k×n `b`, with a row-major m×n `c`;
 /// matrixmultiply ignores `c` when `beta` is zero.

@@ -8,7 +8,7 @@
 #[cfg(feature = "alloc")]
 mod matrixmultiply;
 
-use crate::Scalar;
+use crate::scalar::Scalar;
 
 /// The strides of one operand: element (r, c) lives at `r * row + c * col`.
 #[derive(Clone, Copy, Debug)]

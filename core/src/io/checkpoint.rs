@@ -6,10 +6,13 @@ use super::weights::{copy, copy_network, tensor_parts, Layout, NetworkContents};
 use super::write::{file_len, write_file, Contents, Item, Values};
 use super::{Dims, Key, Name, Resume};
 use crate::dim::{Batch, Const};
+use crate::error::{Error, Number};
+use crate::flat::Flat;
+use crate::network::Network;
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
 use crate::train::{LrPolicy, Sampler, StepBlocks, Trainer, Training};
-use crate::{Error, Flat, Network, Number, Scalar};
 use core::borrow::BorrowMut;
 use core::fmt;
 

@@ -8,7 +8,7 @@
 //! indexes past a slice's end.
 
 use super::Name;
-use crate::Error;
+use crate::error::Error;
 use core::fmt;
 
 /// The largest header accepted, as the reference implementation limits it: 100 MB.

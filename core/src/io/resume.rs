@@ -1,7 +1,8 @@
 //! The scalars of a run's progress that a checkpoint keeps besides tensors: an optimizer's
 //! step count and learning rate, a schedule's position.
 
-use crate::{InvalidHyperParameter, Number};
+use crate::error::{InvalidHyperParameter, Number};
+use crate::validate::rejected;
 use core::fmt;
 
 /// The name of one scalar of progress, as segments joined by dots: `step`, or `0.last_epoch`
@@ -112,11 +113,7 @@ pub trait Resume {
 pub(crate) fn count(name: &'static str, value: Number) -> Result<u64, InvalidHyperParameter> {
     match value {
         Number::Integer(n) => Ok(n),
-        other => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected: "a whole number",
-        }),
+        other => Err(rejected(name, other, "a whole number")),
     }
 }
 
@@ -129,27 +126,19 @@ pub(crate) fn float(
 ) -> Result<f64, InvalidHyperParameter> {
     match value {
         Number::F64(x) if ok(x) => Ok(x),
-        other => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected,
-        }),
+        other => Err(rejected(name, other, expected)),
     }
 }
 
 /// The value as a `T`, for a learning rate: what the optimizer's `set_lr` then checks.
-pub(crate) fn scalar<T: crate::Scalar>(
+pub(crate) fn scalar<T: crate::scalar::Scalar>(
     name: &'static str,
     value: Number,
 ) -> Result<T, InvalidHyperParameter> {
     match (value, T::NAME) {
         (Number::F32(x), "f32") => Ok(T::from_f64(f64::from(x))),
         (Number::F64(x), "f64") => Ok(T::from_f64(x)),
-        (other, _) => Err(InvalidHyperParameter {
-            name,
-            value: other,
-            expected: "a number of the optimizer's type",
-        }),
+        (other, _) => Err(rejected(name, other, "a number of the optimizer's type")),
     }
 }
 

@@ -3,9 +3,12 @@
 use super::format::{Entry, File, JsonStr};
 use super::write::{file_len, write_file, Contents, Item, Parts, Values};
 use super::{Dims, Dtype, Name, Nearest};
+use crate::error::{Error, Number};
+use crate::flat::Flat;
+use crate::network::Network;
 use crate::optim::StateTensor;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, TensorInfo, Tensors};
-use crate::{Error, Flat, Network, Number, Scalar};
 use core::fmt;
 
 /// PyTorch's name for the count of batches a batch-norm layer has seen.
@@ -172,7 +175,7 @@ fn expect_floats<'a, T: Scalar>(
             value,
             expected: match rule {
                 Rule::Finite => "a finite number",
-                Rule::NonNegative => "a finite number at least 0",
+                Rule::NonNegative => crate::validate::FINITE_NON_NEGATIVE,
             },
         }
     })?;

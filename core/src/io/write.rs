@@ -3,7 +3,8 @@
 //! order of their names by repeated scans rather than by sorting a list.
 
 use super::{Dims, Dtype};
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 use core::cmp::Ordering;
 use core::fmt::{self, Write};
 

@@ -2,9 +2,12 @@
 //! in training and running ones in evaluation.
 
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{InvalidHyperParameter, Matrix, Number, Scalar};
+use crate::validate;
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -95,20 +98,9 @@ impl<W> BatchNorm<W> {
     /// assert_eq!(BatchNorm::<U8>::try_new(0.0, 0.1).unwrap_err().name, "batch norm eps");
     /// ```
     pub fn try_new(eps: f64, momentum: f64) -> Result<Self, InvalidHyperParameter> {
-        if !valid_eps(eps) {
-            return Err(InvalidHyperParameter {
-                name: "batch norm eps",
-                value: Number::F64(eps),
-                expected: "a finite number greater than 0",
-            });
-        }
-        if !valid_momentum(momentum) {
-            return Err(InvalidHyperParameter {
-                name: "batch norm momentum",
-                value: Number::F64(momentum),
-                expected: "a number in [0, 1]",
-            });
-        }
+        validate::finite_positive("batch norm eps", eps)?;
+        let ok = valid_momentum(momentum);
+        validate::check("batch norm momentum", momentum, ok, "a number in [0, 1]")?;
         Ok(Self::new(eps, momentum))
     }
 
@@ -370,9 +362,9 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
     use crate::mode::{Eval, Train};
-    use crate::Flat;
     use rand::{rngs::StdRng, SeedableRng};
     use std::{string::ToString, vec::Vec};
 

@@ -1,9 +1,11 @@
 //! Dense (fully connected) layer: y = x·Wᵀ + b.
 
 use super::{Backward, Forward, Layer};
+use crate::init::Init;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{Init, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -139,9 +141,9 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::gradcheck::{test_weights, weighted_sum, GradCheck};
     use crate::mode::Eval;
-    use crate::Flat;
     use rand::{rngs::StdRng, SeedableRng};
 
     type Params = DenseParams<U4, U5, f64>;

@@ -2,9 +2,11 @@
 //! evaluation the identity.
 
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
 use crate::init::unit;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
-use crate::{InvalidHyperParameter, Matrix, Number, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;
@@ -79,15 +81,9 @@ impl<W> Dropout<W> {
     /// assert_eq!(Dropout::<U8>::try_new(1.0).unwrap_err().name, "dropout probability");
     /// ```
     pub fn try_new(p: f64) -> Result<Self, InvalidHyperParameter> {
-        if valid_probability(p) {
-            Ok(Self::new(p))
-        } else {
-            Err(InvalidHyperParameter {
-                name: "dropout probability",
-                value: Number::F64(p),
-                expected: "a number in [0, 1)",
-            })
-        }
+        let ok = valid_probability(p);
+        crate::validate::check("dropout probability", p, ok, "a number in [0, 1)")?;
+        Ok(Self::new(p))
     }
 
     /// The probability of dropping each element.

@@ -29,9 +29,12 @@ pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use tanh::Tanh;
 
+use crate::flat::Flat;
+use crate::init::Init;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::{Flat, Init, Matrix, Scalar};
 use core::fmt;
 use generic_array::ArrayLength;
 use rand::Rng;

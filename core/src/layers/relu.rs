@@ -1,7 +1,8 @@
 //! ReLU: y = max(0, x).
 
 use super::Activation;
-use crate::{Init, Scalar};
+use crate::init::Init;
+use crate::scalar::Scalar;
 
 /// The rectified linear unit, y = max(0, x), as `relu` in `network!`. Weights feeding it
 /// start with [`Init::He`].

@@ -1,7 +1,8 @@
 //! Sigmoid: y = 1 / (1 + e⁻ˣ).
 
 use super::Activation;
-use crate::{Init, Scalar};
+use crate::init::Init;
+use crate::scalar::Scalar;
 
 /// The logistic sigmoid, as `sigmoid` in `network!`. Weights feeding it start with
 /// [`Init::XavierSigmoid`].

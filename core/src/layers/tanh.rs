@@ -1,7 +1,8 @@
 //! Tanh: y = tanh(x).
 
 use super::Activation;
-use crate::{Init, Scalar};
+use crate::init::Init;
+use crate::scalar::Scalar;
 
 /// The hyperbolic tangent, as `tanh` in `network!`. Weights feeding it start with
 /// [`Init::Xavier`].

@@ -1,7 +1,10 @@
 //! Mean squared error, the loss of regression.
 
 use super::Loss;
-use crate::{Error, Flat, Matrix, Scalar};
+use crate::error::Error;
+use crate::flat::Flat;
+use crate::matrix::Matrix;
+use crate::scalar::Scalar;
 use generic_array::{ArrayLength, GenericArray};
 
 /// The loss `mean_squared_error` of `network!`: [`mean_squared_error`] against target rows

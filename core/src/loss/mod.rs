@@ -13,7 +13,9 @@ pub use softmax_cross_entropy::{
     argmax, log_softmax, softmax, softmax_cross_entropy, SoftmaxCrossEntropy,
 };
 
-use crate::{Error, Matrix, Scalar};
+use crate::error::Error;
+use crate::matrix::Matrix;
+use crate::scalar::Scalar;
 use generic_array::{ArrayLength, GenericArray};
 
 /// A loss over a batch of outputs of width `O` against targets of type `Y` (a class index

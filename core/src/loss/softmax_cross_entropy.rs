@@ -1,7 +1,9 @@
 //! Softmax cross-entropy over class-index labels, the loss of classifiers.
 
 use super::{Classifier, Loss};
-use crate::{Error, Matrix, Scalar};
+use crate::error::Error;
+use crate::matrix::Matrix;
+use crate::scalar::Scalar;
 use generic_array::{ArrayLength, GenericArray};
 
 /// The loss `softmax_cross_entropy` of `network!`: [`softmax_cross_entropy`] of the outputs
@@ -152,8 +154,8 @@ pub fn argmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::gradcheck::GradCheck;
-    use crate::Flat;
 
     fn logits() -> Matrix<U3, U4, f64> {
         Matrix::from_fn(|r, c| {

@@ -1,7 +1,8 @@
 //! Centering: subtracting each feature's training mean.
 
 use super::{Normalizer, Scaled};
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 
 /// Subtracts each feature's mean over the training rows: x ↦ x − μ.
 ///

@@ -66,7 +66,8 @@ pub use standardizer::Standardizer;
 #[cfg(feature = "alloc")]
 pub use whitening::{Whitening, WhiteningKind};
 
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 
 /// A transform of rows of `W` features fitted on a training set: [`Center`],
 /// [`Standardizer`] or [`Whitening`].

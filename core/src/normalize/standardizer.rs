@@ -1,7 +1,8 @@
 //! Standardization: each feature centred and divided by its training standard deviation.
 
 use super::{Normalizer, Scaled};
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 
 /// Per-feature standardization fitted on a training set: x ↦ (x − μ) / s, feature by
 /// feature, like scikit-learn's `StandardScaler`: μ is the mean and s the **scale**, the

@@ -3,7 +3,8 @@
 
 use super::eigen::symmetric_eigen;
 use super::{Normalizer, Scaled};
-use crate::{Error, InvalidHyperParameter, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -138,13 +139,7 @@ impl<const W: usize, T: Scalar> Whitening<W, T> {
     }
 
     fn fit(rows: &[[T; W]], eps: f64, kind: WhiteningKind) -> Result<Self, Error> {
-        if !(eps.is_finite() && eps >= 0.0) {
-            return Err(Error::InvalidHyperParameter(InvalidHyperParameter {
-                name: "whitening eps",
-                value: eps.into(),
-                expected: "a finite number at least 0",
-            }));
-        }
+        crate::validate::finite_non_negative("whitening eps", eps)?;
         let scaled = Scaled::new(rows)?;
         // Everything in units of the scale s, so that nothing overflows: C = s²·C'.
         let s = scaled.scale;

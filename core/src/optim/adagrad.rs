@@ -1,11 +1,12 @@
 //! Adagrad: PyTorch's `torch.optim.Adagrad`, each step divided by the root of the sum of all
 //! squared gradients so far.
 
-use super::{check, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use super::{tensor_passes, Base, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::validate;
 
 /// Adagrad, like `torch.optim.Adagrad(params, lr, lr_decay, weight_decay,
 /// initial_accumulator_value, eps)`. Its state is one copy of the parameters: the sum of
@@ -53,12 +54,11 @@ use crate::{InvalidHyperParameter, Scalar};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adagrad<T = f32> {
-    lr: T,
+    /// lr, the weight decay and the step count t.
+    base: Base<T>,
     lr_decay: T,
     initial_accumulator: T,
     eps: T,
-    decay: WeightDecay<T>,
-    steps: u64,
 }
 
 impl<T: Scalar> Adagrad<T> {
@@ -71,14 +71,11 @@ impl<T: Scalar> Adagrad<T> {
     /// assert_eq!(Adagrad::new(0.0f32).unwrap_err().name, "learning rate");
     /// ```
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
         Ok(Self {
-            lr,
+            base: Base::counting_steps(lr)?,
             lr_decay: T::ZERO,
             initial_accumulator: T::ZERO,
             eps: T::from_f64(1e-10),
-            decay: WeightDecay::NONE,
-            steps: 0,
         })
     }
 
@@ -91,12 +88,7 @@ impl<T: Scalar> Adagrad<T> {
     /// assert_eq!(Adagrad::new(1e-2f32).unwrap().with_lr_decay(-1.0).unwrap_err().name, "lr decay");
     /// ```
     pub fn with_lr_decay(self, lr_decay: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "lr decay",
-            lr_decay,
-            lr_decay.is_finite() && lr_decay >= T::ZERO,
-            "a finite number at least 0",
-        )?;
+        validate::finite_non_negative("lr decay", lr_decay)?;
         Ok(Self { lr_decay, ..self })
     }
 
@@ -113,12 +105,7 @@ impl<T: Scalar> Adagrad<T> {
     /// assert!((p[0] + 0.6).abs() < 1e-9); // −3/(√25 + ε)
     /// ```
     pub fn with_initial_accumulator(self, value: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "initial accumulator value",
-            value,
-            value.is_finite() && value >= T::ZERO,
-            "a finite number at least 0",
-        )?;
+        validate::finite_non_negative("initial accumulator value", value)?;
         Ok(Self {
             initial_accumulator: value,
             ..self
@@ -133,12 +120,7 @@ impl<T: Scalar> Adagrad<T> {
     /// assert!(Adagrad::new(1e-2f32).unwrap().with_eps(-1e-8).is_err());
     /// ```
     pub fn with_eps(self, eps: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "eps",
-            eps,
-            eps.is_finite() && eps > T::ZERO,
-            "a finite number greater than 0",
-        )?;
+        validate::finite_positive("eps", eps)?;
         Ok(Self { eps, ..self })
     }
 
@@ -152,7 +134,10 @@ impl<T: Scalar> Adagrad<T> {
     /// # let _ = opt;
     /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
-        Self { decay, ..self }
+        Self {
+            base: self.base.with_decay(decay),
+            ..self
+        }
     }
 
     /// The number of steps taken so far (t after the last step).
@@ -164,7 +149,7 @@ impl<T: Scalar> Adagrad<T> {
     /// assert_eq!(opt.steps(), 1);
     /// ```
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.base.steps()
     }
 
     /// One pass over matching slices of parameters, gradients and sums, with `decay`, for
@@ -174,7 +159,7 @@ impl<T: Scalar> Adagrad<T> {
     fn update(&self, t: u64, p: &mut [T], g: &[T], s: &mut [T], decay: TensorDecay<T>) {
         let first = t == 1;
         // clr = lr / (1 + (step − 1)·lr_decay), in Python floats; addcdiv_'s value is −clr.
-        let clr = self.lr.to_f64() / (1.0 + (t - 1) as f64 * self.lr_decay.to_f64());
+        let clr = self.base.lr().to_f64() / (1.0 + (t - 1) as f64 * self.lr_decay.to_f64());
         let (neg_clr, eps, s0) = (T::from_f64(-clr), self.eps, self.initial_accumulator);
         for ((p, &g), s) in p.iter_mut().zip(g).zip(s.iter_mut()) {
             // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
@@ -196,28 +181,19 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
     const STATE_TENSORS: &'static [StateTensor] = &[StateTensor::non_negative("sum")];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, sum: &mut P) {
-        self.steps = self.steps.saturating_add(1);
-        let t = self.steps;
-        let (p, g, s) = (params.as_flat_mut(), grads.as_flat(), sum.as_flat_mut());
-        if self.decay.is_none() {
-            // The common case: one pass over the whole block.
-            self.update(t, p, g, s, TensorDecay::NONE);
-            return;
-        }
-        P::visit_tensors(&mut |info| {
-            let (r, decay) = (info.range(), self.decay.for_tensor(info.role));
-            self.update(t, &mut p[r.clone()], &g[r.clone()], &mut s[r], decay);
+        let t = self.base.next_step();
+        let s = sum.as_flat_mut();
+        tensor_passes(self.base.decay(), params, grads, |p, g, r, decay| {
+            self.update(t, p, g, &mut s[r], decay);
         });
     }
 
     fn lr(&self) -> T {
-        self.lr
+        self.base.lr()
     }
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
-        check_lr(lr)?;
-        self.lr = lr;
-        Ok(())
+        self.base.set_lr(lr)
     }
 }
 
@@ -225,19 +201,11 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
 /// state does.
 impl<T: Scalar> Resume for Adagrad<T> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
-        visit(Key::new("lr"), self.lr.to_number());
-        visit(Key::new("step"), Number::Integer(self.steps));
+        self.base.save_progress(visit);
     }
 
     fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
-        match key.segments() {
-            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
-            ["step"] => {
-                self.steps = crate::io::count("step", value)?;
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+        self.base.load_progress(key, value)
     }
 }
 
@@ -245,8 +213,9 @@ impl<T: Scalar> Resume for Adagrad<T> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
-    use crate::Flat;
+    use crate::optim::testing::*;
     use core::mem::size_of;
     use std::string::ToString;
 
@@ -316,24 +285,12 @@ mod tests {
 
     #[test]
     fn the_loss_goes_down_on_a_quadratic() {
-        // L = Σ cᵢ·(pᵢ − tᵢ)², dL/dpᵢ = 2cᵢ·(pᵢ − tᵢ): an ill-conditioned bowl.
-        let (c, t) = ([1.0f32, 100.0, 0.01], [1.0f32, -2.0, 3.0]);
-        let loss = |p: &[f32; 3]| (0..3).map(|i| c[i] * (p[i] - t[i]).powi(2)).sum::<f32>();
-        let mut opt = Adagrad::new(0.5f32).unwrap();
-        let (mut p, mut s) = ([0.0f32; 3], [0.0; 3]);
-        let start = loss(&p);
-        for _ in 0..1000 {
-            let g: [f32; 3] = core::array::from_fn(|i| 2.0 * c[i] * (p[i] - t[i]));
-            opt.step(&mut p, &g, &mut s);
-        }
-        assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
+        assert_descends_on_a_quadratic(Adagrad::new(0.5f32).unwrap(), [1.0, 100.0, 0.01], 1000);
     }
 
     #[test]
     fn rejects_every_invalid_hyper_parameter() {
-        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(Adagrad::new(lr).unwrap_err().name, "learning rate");
-        }
+        assert_learning_rate_is_checked(Adagrad::new);
         let opt = Adagrad::new(0.01f64).unwrap();
         for bad in [-0.1, f64::NAN, f64::INFINITY] {
             let err = opt.clone().with_lr_decay(bad).unwrap_err();
@@ -351,10 +308,6 @@ mod tests {
         );
         assert!(opt.clone().with_lr_decay(0.0).is_ok());
         assert!(opt.with_initial_accumulator(0.0).is_ok());
-        let mut opt = Adagrad::new(0.01f32).unwrap();
-        assert!(opt.set_lr(f32::INFINITY).is_err());
-        opt.set_lr(0.1).unwrap();
-        assert_eq!(opt.lr(), 0.1);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Adam: PyTorch's `torch.optim.Adam`, with bias correction, coupled weight decay and,
 //! as an option, AMSGrad.
 
-use super::WeightDecay;
-use super::{check, check_lr, tensor_passes, Lerp, Optimizer, StateTensor, TensorDecay};
+use super::{tensor_passes, Base, Lerp, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::error::{InvalidHyperParameter, Number};
+use crate::flat::Flat;
 use crate::io::{Key, Resume};
+use crate::math::powf;
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{Flat, InvalidHyperParameter, Scalar};
+use crate::validate::{self, check};
 use core::marker::PhantomData;
 
 /// Adam, like `torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)`. Its state
@@ -71,14 +73,13 @@ use core::marker::PhantomData;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam<T = f32, A = NoAmsgrad> {
-    lr: T,
+    /// lr, the weight decay and the step count t.
+    base: Base<T>,
     // The decay rates are kept in f64, as PyTorch keeps them in Python floats: in f32, 0.999
     // is 0.99899999, and 1 − β₂ would be 1.3e-5 off, relative, in every update of v.
     beta1: f64,
     beta2: f64,
     eps: T,
-    decay: WeightDecay<T>,
-    steps: u64,
     amsgrad: PhantomData<A>,
 }
 
@@ -210,14 +211,11 @@ impl<T: Scalar> Adam<T> {
     /// Adam with learning rate `lr` (finite, greater than 0) and PyTorch's defaults:
     /// β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, no weight decay, no AMSGrad.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
         Ok(Self {
-            lr,
+            base: Base::counting_steps(lr)?,
             beta1: 0.9,
             beta2: 0.999,
             eps: T::from_f64(1e-8),
-            decay: WeightDecay::NONE,
-            steps: 0,
             amsgrad: PhantomData,
         })
     }
@@ -236,12 +234,10 @@ impl<T: Scalar> Adam<T> {
     /// ```
     pub fn amsgrad(self) -> Adam<T, Amsgrad> {
         Adam {
-            lr: self.lr,
+            base: self.base,
             beta1: self.beta1,
             beta2: self.beta2,
             eps: self.eps,
-            decay: self.decay,
-            steps: self.steps,
             amsgrad: PhantomData,
         }
     }
@@ -274,12 +270,7 @@ impl<T: Scalar, A> Adam<T, A> {
     /// assert!(Adam::new(1e-3f32).unwrap().with_eps(0.0).is_err());
     /// ```
     pub fn with_eps(self, eps: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "eps",
-            eps,
-            eps.is_finite() && eps > T::ZERO,
-            "a finite number greater than 0",
-        )?;
+        validate::finite_positive("eps", eps)?;
         Ok(Self { eps, ..self })
     }
 
@@ -293,12 +284,15 @@ impl<T: Scalar, A> Adam<T, A> {
     /// # let _ = adam;
     /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
-        Self { decay, ..self }
+        Self {
+            base: self.base.with_decay(decay),
+            ..self
+        }
     }
 
     /// The number of steps taken so far (t after the last step).
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.base.steps()
     }
 
     /// The scalars of step `t`, each computed as PyTorch computes it and rounded to `T` once.
@@ -307,7 +301,7 @@ impl<T: Scalar, A> Adam<T, A> {
         let (beta1, beta2) = (self.beta1, self.beta2);
         let bias_correction1 = 1.0 - powf(beta1, t as f64);
         let bias_correction2 = 1.0 - powf(beta2, t as f64);
-        let step_size = self.lr.to_f64() / bias_correction1;
+        let step_size = self.base.lr().to_f64() / bias_correction1;
         // math.sqrt: correctly rounded, as `sqrt` is on every platform.
         let bias_correction2_sqrt = <f64 as Scalar>::sqrt(bias_correction2);
         Coefficients {
@@ -396,44 +390,32 @@ impl<T: Scalar> Coefficients<T> {
     }
 }
 
-/// `base` to the power `exp` in `f64`, as Python's `**` computes it for floats.
-fn powf(base: f64, exp: f64) -> f64 {
-    // The platform's libm where there is one (CPython calls it too); `libm` serves `no_std`.
-    #[cfg(feature = "std")]
-    return base.powf(exp);
-    #[cfg(not(feature = "std"))]
-    return libm::pow(base, exp);
-}
-
 impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {
     /// The moments m and v, one value of each per parameter; with AMSGrad, the largest v too.
     type State<P: Tensors<T>> = A::State<P>;
     const STATE_TENSORS: &'static [StateTensor] = A::STATE_TENSORS;
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut A::State<P>) {
-        self.steps = self.steps.saturating_add(1);
-        let k = self.coefficients(self.steps);
-        let (p, g) = (params.as_flat_mut(), grads.as_flat());
+        let t = self.base.next_step();
+        let k = self.coefficients(t);
+        let weight_decay = self.base.decay();
         match A::moments(state) {
-            (m, v, None) => tensor_passes::<T, P>(self.decay, |r, decay| {
-                let (p, g) = (&mut p[r.clone()], &g[r.clone()]);
+            (m, v, None) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
                 k.pass(p, g, &mut m[r.clone()], &mut v[r], decay);
             }),
-            (m, v, Some(v_max)) => tensor_passes::<T, P>(self.decay, |r, decay| {
-                let (p, g, m) = (&mut p[r.clone()], &g[r.clone()], &mut m[r.clone()]);
-                k.amsgrad_pass(p, g, m, &mut v[r.clone()], &mut v_max[r], decay);
+            (m, v, Some(v_max)) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
+                let (m, v) = (&mut m[r.clone()], &mut v[r.clone()]);
+                k.amsgrad_pass(p, g, m, v, &mut v_max[r], decay);
             }),
         }
     }
 
     fn lr(&self) -> T {
-        self.lr
+        self.base.lr()
     }
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
-        check_lr(lr)?;
-        self.lr = lr;
-        Ok(())
+        self.base.set_lr(lr)
     }
 }
 
@@ -441,19 +423,11 @@ impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {
 /// state does.
 impl<T: Scalar, A: AmsgradOption<T>> Resume for Adam<T, A> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
-        visit(Key::new("lr"), self.lr.to_number());
-        visit(Key::new("step"), Number::Integer(self.steps));
+        self.base.save_progress(visit);
     }
 
     fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
-        match key.segments() {
-            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
-            ["step"] => {
-                self.steps = crate::io::count("step", value)?;
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+        self.base.load_progress(key, value)
     }
 }
 
@@ -462,6 +436,7 @@ mod tests {
     use super::*;
     use crate::dim::*;
     use crate::layers::DenseParams;
+    use crate::optim::testing::*;
     use core::mem::size_of;
     use std::string::ToString;
 
@@ -595,24 +570,13 @@ mod tests {
 
     #[test]
     fn the_loss_goes_down_on_a_quadratic() {
-        // L = Σ cᵢ·(pᵢ − tᵢ)², dL/dpᵢ = 2cᵢ·(pᵢ − tᵢ): an ill-conditioned bowl.
-        let (c, t) = ([1.0f32, 100.0, 0.01], [1.0f32, -2.0, 3.0]);
-        let loss = |p: &[f32; 3]| (0..3).map(|i| c[i] * (p[i] - t[i]).powi(2)).sum::<f32>();
-        let mut adam = Adam::new(0.05f32).unwrap();
-        let (mut p, mut state) = ([0.0f32; 3], Flat::zeroed());
-        let start = loss(&p);
-        for _ in 0..1000 {
-            let g: [f32; 3] = core::array::from_fn(|i| 2.0 * c[i] * (p[i] - t[i]));
-            adam.step(&mut p, &g, &mut state);
-        }
-        assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
+        assert_descends_on_a_quadratic(Adam::new(0.05f32).unwrap(), [1.0, 100.0, 0.01], 1000);
     }
 
     #[test]
     fn rejects_every_invalid_hyper_parameter() {
-        for lr in [0.0, -1e-3, f64::NAN, f64::INFINITY] {
-            assert_eq!(Adam::new(lr).unwrap_err().name, "learning rate");
-        }
+        assert_learning_rate_is_checked(Adam::new);
+        assert_learning_rate_is_checked(|lr| Ok(Adam::new(lr)?.amsgrad()));
         let adam = Adam::new(1e-3f64).unwrap();
         for beta in [1.0, -0.1, 2.0, f64::NAN, f64::NEG_INFINITY] {
             let err = adam.clone().with_betas(beta, 0.999).unwrap_err();
@@ -629,12 +593,6 @@ mod tests {
         );
         // Zero is a valid β (no averaging).
         assert!(adam.with_betas(0.0, 0.0).is_ok());
-
-        let mut adam = Adam::new(1e-3f32).unwrap();
-        assert_eq!(adam.set_lr(f32::NAN).unwrap_err().name, "learning rate");
-        assert_eq!(adam.lr(), 1e-3);
-        adam.set_lr(1e-4).unwrap();
-        assert_eq!(adam.lr(), 1e-4);
     }
 
     #[test]
@@ -708,14 +666,8 @@ mod tests {
         let adam = exact().with_weight_decay(WeightDecay::l1(0.5).unwrap());
         let amsgrad = adam.clone().amsgrad();
         assert_eq!(
-            (
-                amsgrad.lr(),
-                amsgrad.beta1,
-                amsgrad.beta2,
-                amsgrad.eps,
-                amsgrad.decay
-            ),
-            (adam.lr(), adam.beta1, adam.beta2, adam.eps, adam.decay)
+            (amsgrad.base, amsgrad.beta1, amsgrad.beta2, amsgrad.eps),
+            (adam.base, adam.beta1, adam.beta2, adam.eps)
         );
         // Its settings can still change after the switch.
         assert_eq!(amsgrad.with_eps(0.0).unwrap_err().name, "eps");

@@ -17,8 +17,11 @@
 //! # Ok::<(), typenet_core::InvalidHyperParameter>(())
 //! ```
 
-use super::check;
-use crate::{Flat, InvalidHyperParameter, Scalar};
+use crate::error::InvalidHyperParameter;
+use crate::flat::Flat;
+use crate::math::l2_norm;
+use crate::scalar::Scalar;
+use crate::validate;
 
 /// PyTorch's guard against dividing by a zero norm, added to the norm in the scale factor.
 const NORM_EPS: f64 = 1e-6;
@@ -62,14 +65,9 @@ pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     max_norm: T,
 ) -> Result<T, InvalidHyperParameter> {
-    check(
-        "max norm",
-        max_norm,
-        max_norm.is_finite() && max_norm > T::ZERO,
-        "a finite number greater than 0",
-    )?;
+    validate::finite_positive("max norm", max_norm)?;
     let g = grads.as_flat_mut();
-    let norm = norm(g);
+    let norm = l2_norm(g);
     // clip_coef = max_norm / (total_norm + 1e-6), in the tensors' type
     let coef = max_norm / (norm + T::from_f64(NORM_EPS));
     // grads.mul_(clamp(clip_coef, max=1)): a NaN coefficient passes the clamp, as here.
@@ -101,14 +99,9 @@ pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
     grads: &mut P,
     limit: T,
 ) -> Result<T, InvalidHyperParameter> {
-    check(
-        "clip value",
-        limit,
-        limit.is_finite() && limit > T::ZERO,
-        "a finite number greater than 0",
-    )?;
+    validate::finite_positive("clip value", limit)?;
     let g = grads.as_flat_mut();
-    let norm = norm(g);
+    let norm = l2_norm(g);
     for g in g {
         // clamp_(min=−limit, max=limit), NaN kept
         if *g > limit {
@@ -118,12 +111,6 @@ pub fn clip_grad_value<T: Scalar, P: Flat<T>>(
         }
     }
     Ok(norm)
-}
-
-/// The L2 norm of all of `values`, the squares summed in `f64`, rounded to `T`.
-fn norm<T: Scalar>(values: &[T]) -> T {
-    let sum: f64 = values.iter().map(|&x| x.to_f64() * x.to_f64()).sum();
-    T::from_f64(<f64 as Scalar>::sqrt(sum))
 }
 
 #[cfg(test)]

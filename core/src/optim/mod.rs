@@ -8,7 +8,10 @@
 //! block before the step.
 //!
 //! Adding an optimizer: one file here with a type implementing [`Optimizer`] and its
-//! `mod`/`pub use` lines below. The network macro needs no change.
+//! `mod`/`pub use` lines below. The type holds a `Base` (learning rate, weight decay, step
+//! count, and their checkpoint), walks the parameters with `tensor_passes` (the whole block
+//! in one pass without decay, else tensor by tensor), and keeps only its own per-element
+//! arithmetic. The network macro needs no change.
 //!
 //! [`Lbfgs`] does not implement [`Optimizer`]: a step of L-BFGS evaluates the loss and
 //! gradient several times, so it takes a closure that computes them instead of a gradient.
@@ -17,11 +20,14 @@
 mod adagrad;
 mod adam;
 mod adam_w;
+mod base;
 mod clip;
 mod lbfgs;
 mod momentum;
 mod rms_prop;
 mod sgd;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamState, Amsgrad, AmsgradOption, AmsgradState, NoAmsgrad};
@@ -34,9 +40,13 @@ pub use rms_prop::{
 };
 pub use sgd::Sgd;
 
-use crate::error::{InvalidHyperParameter, Number};
+pub(crate) use base::{tensor_passes, Base};
+
+use crate::error::InvalidHyperParameter;
+use crate::flat::Flat;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Tensors};
-use crate::{Flat, Scalar};
+use crate::validate;
 
 /// Updates parameters from their gradients.
 ///
@@ -259,12 +269,7 @@ impl<T: Scalar> WeightDecay<T> {
 
     /// `penalty` with strength `lambda` on weights only, checked.
     fn with_penalty(penalty: Penalty, lambda: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "weight decay",
-            lambda,
-            lambda.is_finite() && lambda >= T::ZERO,
-            "a finite number at least 0",
-        )?;
+        validate::finite_non_negative("weight decay", lambda)?;
         Ok(WeightDecay {
             lambda,
             penalty,
@@ -389,21 +394,6 @@ impl<T: Scalar> TensorDecay<T> {
     }
 }
 
-/// Calls `pass` with the range of the parameters it covers and the decay it applies: once
-/// over the whole block of `P` when there is no decay (the common case, one loop), else once
-/// per tensor with that tensor's decay.
-#[inline]
-pub(crate) fn tensor_passes<T: Scalar, P: Tensors<T>>(
-    decay: WeightDecay<T>,
-    mut pass: impl FnMut(core::ops::Range<usize>, TensorDecay<T>),
-) {
-    if decay.is_none() {
-        pass(0..P::LEN, TensorDecay::NONE);
-        return;
-    }
-    P::visit_tensors(&mut |t| pass(t.range(), decay.for_tensor(t.role)));
-}
-
 /// `torch.lerp(start, end, weight)` for a weight fixed over a pass, as PyTorch's CPU kernel
 /// computes it: start + w·(end − start) for w < 0.5, else end − (end − start)·(1 − w), with
 /// 1 − w computed in `T`.
@@ -435,54 +425,6 @@ impl<T: Scalar> Lerp<T> {
             end - (end - start) * self.one_minus_weight
         }
     }
-}
-
-/// `Ok(())` when `ok`, else the error naming the hyper-parameter, its value and the rule.
-/// The value is kept in its own type, so that it prints as given.
-pub(crate) fn check<T: Scalar>(
-    name: &'static str,
-    value: T,
-    ok: bool,
-    expected: &'static str,
-) -> Result<(), InvalidHyperParameter> {
-    check_number(name, value.to_number(), ok, expected)
-}
-
-/// [`check`] for a count, e.g. a number of steps.
-pub(crate) fn check_count(
-    name: &'static str,
-    count: impl Into<Number>,
-    ok: bool,
-    expected: &'static str,
-) -> Result<(), InvalidHyperParameter> {
-    check_number(name, count.into(), ok, expected)
-}
-
-fn check_number(
-    name: &'static str,
-    value: Number,
-    ok: bool,
-    expected: &'static str,
-) -> Result<(), InvalidHyperParameter> {
-    if ok {
-        Ok(())
-    } else {
-        Err(InvalidHyperParameter {
-            name,
-            value,
-            expected,
-        })
-    }
-}
-
-/// Checks a learning rate: finite and greater than zero.
-pub(crate) fn check_lr<T: Scalar>(lr: T) -> Result<(), InvalidHyperParameter> {
-    check(
-        "learning rate",
-        lr,
-        lr.is_finite() && lr > T::ZERO,
-        "a finite number greater than 0",
-    )
 }
 
 #[cfg(test)]

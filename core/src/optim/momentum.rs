@@ -1,11 +1,13 @@
 //! SGD with momentum, dampening and optional Nesterov: PyTorch's `torch.optim.SGD` with its
 //! `momentum` argument.
 
-use super::{check, check_count, check_lr, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use super::sgd::sgd_pass;
+use super::{tensor_passes, Base, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::validate::{check, check_count};
 
 /// SGD with momentum μ, like `torch.optim.SGD(params, lr, momentum, dampening, nesterov)`.
 /// Its state is one copy of the parameters: the momentum buffer b.
@@ -70,14 +72,13 @@ use crate::{InvalidHyperParameter, Scalar};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Momentum<T = f32> {
-    lr: T,
+    /// lr, the weight decay and the step count, which the annealed momentum follows.
+    base: Base<T>,
     momentum: T,
     dampening: T,
     nesterov: bool,
-    decay: WeightDecay<T>,
     /// μ₀ and n, when μ is annealed.
     anneal: Option<(T, u64)>,
-    steps: u64,
     /// Whether the buffer holds a value: set by the first step with a momentum other than 0.
     started: bool,
 }
@@ -86,7 +87,7 @@ impl<T: Scalar> Momentum<T> {
     /// SGD with learning rate `lr` (finite, greater than 0) and momentum `momentum` (in
     /// [0, 1)); no dampening, no Nesterov, no weight decay.
     pub fn new(lr: T, momentum: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        let base = Base::counting_steps(lr)?;
         check(
             "momentum",
             momentum,
@@ -94,13 +95,11 @@ impl<T: Scalar> Momentum<T> {
             "a number in [0, 1)",
         )?;
         Ok(Self {
-            lr,
+            base,
             momentum,
             dampening: T::ZERO,
             nesterov: false,
-            decay: WeightDecay::NONE,
             anneal: None,
-            steps: 0,
             started: false,
         })
     }
@@ -153,7 +152,10 @@ impl<T: Scalar> Momentum<T> {
     /// # let _ = opt;
     /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
-        Self { decay, ..self }
+        Self {
+            base: self.base.with_decay(decay),
+            ..self
+        }
     }
 
     /// The same optimizer with its momentum annealed: starting at `from` (in [0, 1)) and
@@ -208,7 +210,7 @@ impl<T: Scalar> Momentum<T> {
 
     /// The number of steps taken so far.
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.base.steps()
     }
 
     /// One pass over matching slices of parameters, gradients and buffer, with momentum
@@ -217,7 +219,7 @@ impl<T: Scalar> Momentum<T> {
     #[inline]
     fn update(&self, pass: Pass<T>, p: &mut [T], g: &[T], b: &mut [T]) {
         let Pass { first, mu, decay } = pass;
-        let (lr, nesterov) = (self.lr, self.nesterov);
+        let (lr, nesterov) = (self.base.lr(), self.nesterov);
         // PyTorch computes 1 − τ in Python floats (f64), then rounds it to the tensor's type.
         let undamped = T::from_f64(1.0 - self.dampening.to_f64());
         for ((p, &g), b) in p.iter_mut().zip(g).zip(b.iter_mut()) {
@@ -228,15 +230,6 @@ impl<T: Scalar> Momentum<T> {
             // grad.add(buf, alpha=μ) or buf, then param.add_(grad, alpha=−lr)
             let d = if nesterov { g + mu * *b } else { *b };
             *p -= lr * d;
-        }
-    }
-
-    /// Plain SGD, for μ = 0: PyTorch keeps no buffer then.
-    #[inline]
-    fn update_without_buffer(&self, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
-        for (p, &g) in p.iter_mut().zip(g) {
-            let g = decay.apply(g, *p);
-            *p -= self.lr * g;
         }
     }
 }
@@ -272,42 +265,29 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
     const STATE_TENSORS: &'static [StateTensor] = &[StateTensor::new("momentum_buffer")];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, buffer: &mut P) {
-        self.steps = self.steps.saturating_add(1);
-        let mu = self.momentum_at(self.steps);
-        let (p, g, b) = (params.as_flat_mut(), grads.as_flat(), buffer.as_flat_mut());
+        let t = self.base.next_step();
+        let mu = self.momentum_at(t);
         // PyTorch keeps no buffer while the momentum is 0, and sets it on the first step
         // that has one.
         let no_buffer = mu == T::ZERO;
         let first = !no_buffer && !self.started;
         self.started |= !no_buffer;
-        let pass = |decay| Pass { first, mu, decay };
-        if self.decay.is_none() {
-            // The common case: one pass over the whole block.
+        let b = buffer.as_flat_mut();
+        tensor_passes(self.base.decay(), params, grads, |p, g, r, decay| {
             if no_buffer {
-                self.update_without_buffer(p, g, TensorDecay::NONE);
+                sgd_pass(self.base.lr(), p, g, decay);
             } else {
-                self.update(pass(TensorDecay::NONE), p, g, b);
-            }
-            return;
-        }
-        P::visit_tensors(&mut |t| {
-            let (r, decay) = (t.range(), self.decay.for_tensor(t.role));
-            if no_buffer {
-                self.update_without_buffer(&mut p[r.clone()], &g[r], decay);
-            } else {
-                self.update(pass(decay), &mut p[r.clone()], &g[r.clone()], &mut b[r]);
+                self.update(Pass { first, mu, decay }, p, g, &mut b[r]);
             }
         });
     }
 
     fn lr(&self) -> T {
-        self.lr
+        self.base.lr()
     }
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
-        check_lr(lr)?;
-        self.lr = lr;
-        Ok(())
+        self.base.set_lr(lr)
     }
 }
 
@@ -316,8 +296,7 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
 /// PyTorch's `momentum_buffer` is `None` until then).
 impl<T: Scalar> Resume for Momentum<T> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
-        visit(Key::new("lr"), self.lr.to_number());
-        visit(Key::new("step"), Number::Integer(self.steps));
+        self.base.save_progress(visit);
         visit(
             Key::new("buffer_started"),
             Number::Integer(u64::from(self.started)),
@@ -326,18 +305,13 @@ impl<T: Scalar> Resume for Momentum<T> {
 
     fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
         match key.segments() {
-            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
-            ["step"] => {
-                self.steps = crate::io::count("step", value)?;
-                Ok(())
-            }
             ["buffer_started"] => {
                 let started = crate::io::count("buffer_started", value)?;
                 check_count("buffer_started", started, started <= 1, "0 or 1")?;
                 self.started = started == 1;
                 Ok(())
             }
-            _ => Ok(()),
+            _ => self.base.load_progress(key, value),
         }
     }
 }
@@ -346,9 +320,11 @@ impl<T: Scalar> Resume for Momentum<T> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::error::Number;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
+    use crate::optim::testing::*;
     use crate::optim::Sgd;
-    use crate::{Flat, Number};
     use core::mem::size_of;
     use std::string::ToString;
 
@@ -580,26 +556,15 @@ mod tests {
 
     #[test]
     fn the_loss_goes_down_on_a_quadratic() {
-        // L = Σ cᵢ·(pᵢ − tᵢ)², dL/dpᵢ = 2cᵢ·(pᵢ − tᵢ): an ill-conditioned bowl.
-        let (c, t) = ([1.0f32, 10.0, 0.1], [1.0f32, -2.0, 3.0]);
-        let loss = |p: &[f32; 3]| (0..3).map(|i| c[i] * (p[i] - t[i]).powi(2)).sum::<f32>();
         let plain = Momentum::new(0.02, 0.9).unwrap();
-        for mut opt in [plain.clone(), plain.nesterov().unwrap()] {
-            let (mut p, mut b) = ([0.0f32; 3], [0.0; 3]);
-            let start = loss(&p);
-            for _ in 0..300 {
-                let g: [f32; 3] = core::array::from_fn(|i| 2.0 * c[i] * (p[i] - t[i]));
-                opt.step(&mut p, &g, &mut b);
-            }
-            assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
+        for opt in [plain.clone(), plain.nesterov().unwrap()] {
+            assert_descends_on_a_quadratic(opt, [1.0, 10.0, 0.1], 300);
         }
     }
 
     #[test]
     fn rejects_every_invalid_hyper_parameter() {
-        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(Momentum::new(lr, 0.9).unwrap_err().name, "learning rate");
-        }
+        assert_learning_rate_is_checked(|lr| Momentum::new(lr, 0.9));
         for momentum in [1.0, 1.5, -0.1, f64::NAN, f64::INFINITY] {
             let err = Momentum::new(0.1, momentum).unwrap_err();
             assert_eq!((err.name, err.expected), ("momentum", "a number in [0, 1)"));
@@ -620,12 +585,6 @@ mod tests {
             err.to_string(),
             "invalid dampening: 0.5 (expected 0 with Nesterov momentum)"
         );
-
-        let mut opt = Momentum::new(0.1f32, 0.9).unwrap();
-        assert_eq!(opt.set_lr(-1.0).unwrap_err().name, "learning rate");
-        assert_eq!(opt.lr(), 0.1);
-        opt.set_lr(0.05).unwrap();
-        assert_eq!(opt.lr(), 0.05);
     }
 
     #[test]

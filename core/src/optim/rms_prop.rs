@@ -1,12 +1,13 @@
 //! RMSprop: PyTorch's `torch.optim.RMSprop`, each step divided by a running root mean square
 //! of the gradients, with its options momentum and centered.
 
-use super::WeightDecay;
-use super::{check, check_lr, tensor_passes, Lerp, Optimizer, StateTensor, TensorDecay};
+use super::{tensor_passes, Base, Lerp, Optimizer, StateTensor, TensorDecay, WeightDecay};
+use crate::error::{InvalidHyperParameter, Number};
+use crate::flat::Flat;
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{Flat, InvalidHyperParameter, Scalar};
+use crate::validate::{self, check};
 use core::marker::PhantomData;
 
 /// RMSprop, like `torch.optim.RMSprop(params, lr, alpha, eps, weight_decay, momentum,
@@ -78,11 +79,11 @@ use core::marker::PhantomData;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RmsProp<T = f32, M = NoMomentum, C = Uncentered> {
-    lr: T,
+    /// lr and the weight decay.
+    base: Base<T>,
     // Kept in f64, as PyTorch keeps it in a Python float (see Adam's betas).
     alpha: f64,
     eps: T,
-    decay: WeightDecay<T>,
     /// μ, in f64 as alpha; 0 without momentum.
     momentum: f64,
     options: PhantomData<(M, C)>,
@@ -252,12 +253,10 @@ impl<T: Scalar> RmsProp<T> {
     /// assert_eq!(RmsProp::new(-1e-3f32).unwrap_err().name, "learning rate");
     /// ```
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
         Ok(Self {
-            lr,
+            base: Base::new(lr)?,
             alpha: 0.99,
             eps: T::from_f64(1e-8),
-            decay: WeightDecay::NONE,
             momentum: 0.0,
             options: PhantomData,
         })
@@ -293,10 +292,9 @@ impl<T: Scalar, C> RmsProp<T, NoMomentum, C> {
             "a number in (0, 1)",
         )?;
         Ok(RmsProp {
-            lr: self.lr,
+            base: self.base,
             alpha: self.alpha,
             eps: self.eps,
-            decay: self.decay,
             momentum,
             options: PhantomData,
         })
@@ -322,10 +320,9 @@ impl<T: Scalar, M> RmsProp<T, M, Uncentered> {
     /// ```
     pub fn centered(self) -> RmsProp<T, M, Centered> {
         RmsProp {
-            lr: self.lr,
+            base: self.base,
             alpha: self.alpha,
             eps: self.eps,
-            decay: self.decay,
             momentum: self.momentum,
             options: PhantomData,
         }
@@ -359,12 +356,7 @@ impl<T: Scalar, M, C> RmsProp<T, M, C> {
     /// assert_eq!(RmsProp::new(1e-3f32).unwrap().with_eps(0.0).unwrap_err().name, "eps");
     /// ```
     pub fn with_eps(self, eps: T) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "eps",
-            eps,
-            eps.is_finite() && eps > T::ZERO,
-            "a finite number greater than 0",
-        )?;
+        validate::finite_positive("eps", eps)?;
         Ok(Self { eps, ..self })
     }
 
@@ -377,7 +369,10 @@ impl<T: Scalar, M, C> RmsProp<T, M, C> {
     /// # let _ = opt;
     /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
-        Self { decay, ..self }
+        Self {
+            base: self.base.with_decay(decay),
+            ..self
+        }
     }
 
     /// The scalars of a step, each rounded to `T` as PyTorch's tensor ops round them.
@@ -388,7 +383,7 @@ impl<T: Scalar, M, C> RmsProp<T, M, C> {
             one_minus_alpha: T::from_f64(1.0 - self.alpha),
             grad_avg_weight: Lerp::new(1.0 - self.alpha),
             eps: self.eps,
-            neg_lr: -self.lr,
+            neg_lr: -self.base.lr(),
             momentum: T::from_f64(self.momentum),
         }
     }
@@ -496,24 +491,20 @@ where
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, state: &mut Self::State<P>) {
         let k = self.coefficients();
-        let (p, g) = (params.as_flat_mut(), grads.as_flat());
         let (r, mut b, mut a) = <(M, C) as RmsPropOptions<T>>::buffers(state);
-        tensor_passes::<T, P>(self.decay, |rg, decay| {
+        tensor_passes(self.base.decay(), params, grads, |p, g, rg, decay| {
             let b = b.as_deref_mut().map(|b| &mut b[rg.clone()]);
             let a = a.as_deref_mut().map(|a| &mut a[rg.clone()]);
-            let (p, g) = (&mut p[rg.clone()], &g[rg.clone()]);
             k.pass(p, g, &mut r[rg], b, a, decay);
         });
     }
 
     fn lr(&self) -> T {
-        self.lr
+        self.base.lr()
     }
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
-        check_lr(lr)?;
-        self.lr = lr;
-        Ok(())
+        self.base.set_lr(lr)
     }
 }
 
@@ -524,14 +515,11 @@ where
     (M, C): RmsPropOptions<T>,
 {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
-        visit(Key::new("lr"), self.lr.to_number());
+        self.base.save_progress(visit);
     }
 
     fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
-        match key.segments() {
-            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
-            _ => Ok(()),
-        }
+        self.base.load_progress(key, value)
     }
 }
 
@@ -539,8 +527,9 @@ where
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
-    use crate::Flat;
+    use crate::optim::testing::*;
     use core::mem::size_of;
     use std::string::ToString;
 
@@ -607,24 +596,12 @@ mod tests {
 
     #[test]
     fn the_loss_goes_down_on_a_quadratic() {
-        // L = Σ cᵢ·(pᵢ − tᵢ)², dL/dpᵢ = 2cᵢ·(pᵢ − tᵢ): an ill-conditioned bowl.
-        let (c, t) = ([1.0f32, 100.0, 0.01], [1.0f32, -2.0, 3.0]);
-        let loss = |p: &[f32; 3]| (0..3).map(|i| c[i] * (p[i] - t[i]).powi(2)).sum::<f32>();
-        let mut opt = RmsProp::new(0.01f32).unwrap();
-        let (mut p, mut r) = ([0.0f32; 3], [0.0; 3]);
-        let start = loss(&p);
-        for _ in 0..1000 {
-            let g: [f32; 3] = core::array::from_fn(|i| 2.0 * c[i] * (p[i] - t[i]));
-            opt.step(&mut p, &g, &mut r);
-        }
-        assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
+        assert_descends_on_a_quadratic(RmsProp::new(0.01f32).unwrap(), [1.0, 100.0, 0.01], 1000);
     }
 
     #[test]
     fn rejects_every_invalid_hyper_parameter() {
-        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(RmsProp::new(lr).unwrap_err().name, "learning rate");
-        }
+        assert_learning_rate_is_checked(RmsProp::new);
         let opt = RmsProp::new(0.01f64).unwrap();
         for alpha in [1.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
             let err = opt.with_alpha(alpha).unwrap_err();
@@ -638,9 +615,6 @@ mod tests {
             "invalid alpha: 1 (expected a number in [0, 1))"
         );
         assert!(opt.with_alpha(0.0).is_ok());
-        let mut opt = RmsProp::new(0.01f32).unwrap();
-        assert!(opt.set_lr(0.0).is_err());
-        assert_eq!(opt.lr(), 0.01);
     }
 
     #[test]
@@ -743,8 +717,8 @@ mod tests {
         let plain = exact().with_weight_decay(decay);
         let both = plain.centered().with_momentum(0.5).unwrap();
         assert_eq!(
-            (both.lr, both.alpha, both.eps, both.decay, both.momentum),
-            (0.5, 0.75, 1.0, decay, 0.5)
+            (both.base, both.alpha, both.eps, both.momentum),
+            (Base::new(0.5).unwrap().with_decay(decay), 0.75, 1.0, 0.5)
         );
         assert_eq!(plain.with_momentum(0.5).unwrap().centered(), both);
         assert_eq!(both.with_alpha(2.0).unwrap_err().name, "alpha");

@@ -1,10 +1,10 @@
 //! Plain stochastic gradient descent: p ← p − lr·g, with g plus a weight-decay penalty.
 
-use super::{check_lr, Optimizer, TensorDecay, WeightDecay};
+use super::{tensor_passes, Base, Optimizer, TensorDecay, WeightDecay};
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::{Key, Resume};
+use crate::scalar::Scalar;
 use crate::tensors::Tensors;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
 
 /// Plain SGD, p ← p − lr·g, like `torch.optim.SGD(params, lr)`. It keeps no state (its
 /// state type is `[T; 0]`). With [`with_weight_decay`](Sgd::with_weight_decay), g becomes
@@ -21,17 +21,14 @@ use crate::{InvalidHyperParameter, Scalar};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd<T = f32> {
-    lr: T,
-    decay: WeightDecay<T>,
+    base: Base<T>,
 }
 
 impl<T: Scalar> Sgd<T> {
     /// SGD with learning rate `lr`, which must be finite and greater than zero.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
         Ok(Self {
-            lr,
-            decay: WeightDecay::NONE,
+            base: Base::new(lr)?,
         })
     }
 
@@ -45,19 +42,21 @@ impl<T: Scalar> Sgd<T> {
     /// assert_eq!(p, [0.75, -1.75]); // p − 0.5·0.5·sign(p)
     /// ```
     pub fn with_weight_decay(self, decay: WeightDecay<T>) -> Self {
-        Self { decay, ..self }
+        Self {
+            base: self.base.with_decay(decay),
+        }
     }
 }
 
-impl<T: Scalar> Sgd<T> {
-    /// One pass over matching slices of parameters and gradients, with `decay`.
-    #[inline]
-    fn update(&self, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
-        for (p, &g) in p.iter_mut().zip(g) {
-            // grad.add(param, alpha=λ) for L2; p.grad + λ·sign(p) for L1
-            let g = decay.apply(g, *p);
-            *p -= self.lr * g;
-        }
+/// One pass of plain SGD over matching slices of parameters and gradients, with `decay`:
+/// also [`Momentum`](super::Momentum)'s update while its momentum is 0.
+#[inline]
+pub(super) fn sgd_pass<T: Scalar>(lr: T, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
+    for (p, &g) in p.iter_mut().zip(g) {
+        // grad.add(param, alpha=λ) for L2; p.grad + λ·sign(p) for L1
+        let g = decay.apply(g, *p);
+        // param.add_(grad, alpha=−lr)
+        *p -= lr * g;
     }
 }
 
@@ -65,40 +64,29 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
     type State<P: Tensors<T>> = [T; 0];
 
     fn step<P: Tensors<T>>(&mut self, params: &mut P, grads: &P, _: &mut [T; 0]) {
-        let (p, g) = (params.as_flat_mut(), grads.as_flat());
-        if self.decay.is_none() {
-            // The common case in one pass that the compiler vectorizes.
-            self.update(p, g, TensorDecay::NONE);
-            return;
-        }
-        P::visit_tensors(&mut |t| {
-            let r = t.range();
-            self.update(&mut p[r.clone()], &g[r], self.decay.for_tensor(t.role));
+        let lr = self.base.lr();
+        tensor_passes(self.base.decay(), params, grads, |p, g, _, decay| {
+            sgd_pass(lr, p, g, decay)
         });
     }
 
     fn lr(&self) -> T {
-        self.lr
+        self.base.lr()
     }
 
     fn set_lr(&mut self, lr: T) -> Result<(), InvalidHyperParameter> {
-        check_lr(lr)?;
-        self.lr = lr;
-        Ok(())
+        self.base.set_lr(lr)
     }
 }
 
 /// A checkpoint keeps the learning rate (`lr`).
 impl<T: Scalar> Resume for Sgd<T> {
     fn save_progress(&self, visit: &mut dyn FnMut(Key, Number)) {
-        visit(Key::new("lr"), self.lr.to_number());
+        self.base.save_progress(visit);
     }
 
     fn load_progress(&mut self, key: Key, value: Number) -> Result<(), InvalidHyperParameter> {
-        match key.segments() {
-            ["lr"] => self.set_lr(crate::io::scalar("learning rate", value)?),
-            _ => Ok(()),
-        }
+        self.base.load_progress(key, value)
     }
 }
 
@@ -106,8 +94,9 @@ impl<T: Scalar> Resume for Sgd<T> {
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::flat::Flat;
     use crate::layers::DenseParams;
-    use crate::Flat;
+    use crate::optim::testing::*;
     use std::string::ToString;
 
     #[test]
@@ -160,13 +149,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_learning_rates() {
-        for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let err = Sgd::new(lr).unwrap_err();
-            assert_eq!(err.name, "learning rate");
-        }
-        let mut sgd = Sgd::new(0.1f32).unwrap();
-        assert!(sgd.set_lr(f32::NAN).is_err());
-        assert_eq!(sgd.lr(), 0.1);
+        assert_learning_rate_is_checked(Sgd::new);
         assert_eq!(
             Sgd::new(0.0f32).unwrap_err().to_string(),
             "invalid learning rate: 0 (expected a finite number greater than 0)"

@@ -1,10 +1,11 @@
 //! A constant learning rate: the schedule of no schedule.
 
 use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::scalar::Scalar;
+use crate::validate;
 
 /// The same learning rate at every epoch, η_t = η0: what an optimizer does without a
 /// scheduler in PyTorch (or with `LambdaLR(lambda t: 1.0)`). It is not PyTorch's
@@ -30,7 +31,7 @@ pub struct Constant<T = f32> {
 impl<T: Scalar> Constant<T> {
     /// The rate `lr`, which must be finite and greater than 0.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self { lr })
     }
 }
@@ -65,9 +66,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_learning_rates() {
-        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(Constant::new(lr).unwrap_err().name, "learning rate");
-        }
+        crate::optim::testing::assert_rejects_bad_learning_rates(Constant::new);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Cosine annealing: the learning rate follows half a cosine from η0 down to η_min, as
 //! PyTorch's `CosineAnnealingLR`.
 
-use super::{check_positive, cos, Schedule};
+use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::{check, check_lr};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::math::cos;
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 use core::f64::consts::PI;
 
 /// Cosine annealing over T steps: η_t = η_min + (η0 − η_min)·(1 + cos(πt/T))/2, from η0 at
@@ -65,8 +67,8 @@ impl<T: Scalar> CosineAnnealing<T> {
     /// Anneals from `lr` (finite, greater than 0) down to `eta_min` (finite, in [0, `lr`];
     /// PyTorch's default is 0) over `t_max` (at least 1) calls to [`step`](Schedule::step).
     pub fn new(lr: T, t_max: u64, eta_min: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
-        check_positive("T_max", t_max)?;
+        validate::learning_rate(lr)?;
+        validate::at_least_one("T_max", t_max)?;
         let ok = eta_min.is_finite() && eta_min >= T::ZERO && eta_min <= lr;
         check(
             "eta_min",

@@ -1,10 +1,11 @@
 //! Exponential decay: the course's η0·e^(−εt), and PyTorch's `ExponentialLR` (lr ← lr·γ).
 
-use super::{check_decay_factor, check_non_negative, Schedule};
+use super::{check_decay_factor, Schedule};
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::scalar::Scalar;
+use crate::validate;
 
 /// Exponential decay, in either of two forms:
 ///
@@ -57,7 +58,7 @@ impl<T: Scalar> ExponentialDecay<T> {
     /// η0·e^(−εt), starting at `lr` (finite, greater than 0) with decay rate ε = `rate`
     /// (finite, at least 0).
     pub fn new(lr: T, rate: f64) -> Result<Self, InvalidHyperParameter> {
-        check_non_negative("decay rate", rate)?;
+        validate::finite_non_negative("decay rate", rate)?;
         Self::with_form(lr, Form::Continuous { rate })
     }
 
@@ -78,7 +79,7 @@ impl<T: Scalar> ExponentialDecay<T> {
     }
 
     fn with_form(lr: T, form: Form) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self {
             initial: lr,
             form,

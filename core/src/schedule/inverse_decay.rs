@@ -1,10 +1,11 @@
 //! Inverse decay: η0/(1 + εt), the course's schedule; PyTorch writes it as a `LambdaLR`.
 
-use super::{check_non_negative, Schedule};
+use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::scalar::Scalar;
+use crate::validate;
 
 /// Inverse decay, η_t = η0/(1 + εt), which falls like 1/t once εt ≫ 1. PyTorch has no class
 /// for it; `LambdaLR(optimizer, lambda t: 1 / (1 + ε * t))` is the same schedule, and this
@@ -37,8 +38,8 @@ impl<T: Scalar> InverseDecay<T> {
     /// Starts at `lr` (finite, greater than 0) and decays with rate ε = `rate` (finite, at
     /// least 0; 0 holds the rate constant).
     pub fn new(lr: T, rate: f64) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
-        check_non_negative("decay rate", rate)?;
+        validate::learning_rate(lr)?;
+        validate::finite_non_negative("decay rate", rate)?;
         Ok(Self {
             initial: lr,
             rate,

@@ -1,11 +1,12 @@
 //! Linear warm-up: from a fraction of the learning rate up to all of it, as PyTorch's
 //! `LinearLR` with `end_factor=1`.
 
-use super::{check_positive, Schedule};
+use super::Schedule;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::{check, check_lr};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 
 /// Linear warm-up over N steps from a start factor s: η_t = η0·(s + (1 − s)·min(t, N)/N),
 /// so η0·s at first and η0 from step N on, like
@@ -54,10 +55,10 @@ impl<T: Scalar> LinearWarmup<T> {
     /// `start_factor` in (0, 1] (as `LinearLR` requires; PyTorch's default is 1/3), and
     /// `steps` at least 1.
     pub fn new(lr: T, start_factor: f64, steps: u64) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         let ok = start_factor > 0.0 && start_factor <= 1.0;
         check("start factor", start_factor, ok, "a number in (0, 1]")?;
-        check_positive("warm-up steps", steps)?;
+        validate::at_least_one("warm-up steps", steps)?;
         Ok(Self {
             initial: lr,
             start_factor,

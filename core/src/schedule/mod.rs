@@ -63,9 +63,11 @@ pub use reduce_on_plateau::{ReduceOnPlateau, Threshold};
 pub use sequential::Sequential;
 pub use step_decay::StepDecay;
 
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::Key;
-use crate::optim::{check, check_count, Optimizer};
-use crate::{InvalidHyperParameter, Number, Scalar};
+use crate::optim::Optimizer;
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 
 /// A learning rate that changes with each epoch or each step, for any optimizer.
 ///
@@ -190,24 +192,6 @@ fn apply<T: Scalar, O: Optimizer<T>>(
     optimizer.set_lr(if lr < smallest { smallest } else { lr })
 }
 
-/// cos x in `f64`, as Python's `math.cos`: the platform's libm with `std` (CPython calls it
-/// too), `libm` without.
-fn cos(x: f64) -> f64 {
-    #[cfg(feature = "std")]
-    return x.cos();
-    #[cfg(not(feature = "std"))]
-    return libm::cos(x);
-}
-
-/// `base` to the power `exp` in `f64`, as Python's `**` on floats. `libm` can be an ulp away
-/// from glibc here (0.7¹⁰ is), so without `std` a closed form may not match PyTorch to the bit.
-fn powf(base: f64, exp: f64) -> f64 {
-    #[cfg(feature = "std")]
-    return base.powf(exp);
-    #[cfg(not(feature = "std"))]
-    return libm::pow(base, exp);
-}
-
 /// Saves the progress of a schedule that keeps its step count and current rate.
 fn save_steps_and_lr(steps: u64, lr: f64, visit: &mut dyn FnMut(Key, Number)) {
     visit(Key::new("last_epoch"), Number::Integer(steps));
@@ -233,27 +217,13 @@ fn load_steps_and_lr(
 /// at 0).
 fn restored_lr(value: Number) -> Result<f64, InvalidHyperParameter> {
     let ok = |x: f64| x.is_finite() && x >= 0.0;
-    crate::io::float("learning rate", value, ok, "a finite number at least 0")
-}
-
-/// Checks a count that must be at least 1 (a period, a number of steps).
-fn check_positive(name: &'static str, count: u64) -> Result<(), InvalidHyperParameter> {
-    check_count(name, count, count > 0, "at least 1")
+    crate::io::float("learning rate", value, ok, validate::FINITE_NON_NEGATIVE)
 }
 
 /// Checks a decay factor: finite, in (0, 1].
 fn check_decay_factor(name: &'static str, factor: f64) -> Result<(), InvalidHyperParameter> {
     let ok = factor > 0.0 && factor <= 1.0;
     check(name, factor, ok, "a number in (0, 1]")
-}
-
-/// Checks a rate, threshold or tolerance: finite and at least 0.
-fn check_non_negative<T: Scalar>(
-    name: &'static str,
-    value: T,
-) -> Result<(), InvalidHyperParameter> {
-    let ok = value.is_finite() && value >= T::ZERO;
-    check(name, value, ok, "a finite number at least 0")
 }
 
 #[cfg(test)]
@@ -294,15 +264,5 @@ mod tests {
         let mut sgd = Sgd::new(1.0f32).unwrap();
         assert_eq!(apply(f32::NAN, &mut sgd).unwrap_err().name, "learning rate");
         assert_eq!(sgd.lr(), 1.0);
-    }
-
-    #[test]
-    fn the_math_matches_python() {
-        // math.cos(math.pi) and 0.7 ** 10 in CPython 3.11 on x86-64 Linux, whose glibc rounds
-        // the power correctly; the `libm` crate (without `std`) gives the next float down.
-        assert_eq!(cos(core::f64::consts::PI), -1.0);
-        let python: f64 = 0.028247524899999984;
-        let ulp = f64::from_bits(python.to_bits() + 1) - python;
-        assert!((powf(0.7, 10.0) - python).abs() <= ulp);
     }
 }

@@ -1,11 +1,13 @@
 //! Reduce-on-plateau: cuts the learning rate when a validation metric stops improving, as
 //! PyTorch's `ReduceLROnPlateau`.
 
-use super::{apply, check_non_negative};
+use super::apply;
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::{check, check_lr, Optimizer};
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::optim::Optimizer;
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 
 /// Multiplies the learning rate by a factor when a validation metric has not improved for
 /// more than `patience` epochs: `torch.optim.lr_scheduler.ReduceLROnPlateau`, with its
@@ -87,7 +89,7 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     /// factor 0.1, patience 10, a relative threshold of 10⁻⁴, no cooldown, min_lr 0 and eps
     /// 10⁻⁸.
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self {
             factor: 0.1,
             patience: 10,
@@ -143,7 +145,7 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     /// ```
     pub fn with_threshold(self, threshold: Threshold) -> Result<Self, InvalidHyperParameter> {
         let (Threshold::Relative(value) | Threshold::Absolute(value)) = threshold;
-        check_non_negative("threshold", value)?;
+        validate::finite_non_negative("threshold", value)?;
         Ok(Self { threshold, ..self })
     }
 
@@ -194,7 +196,7 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     /// # Ok::<(), typenet_core::InvalidHyperParameter>(())
     /// ```
     pub fn with_min_lr(self, min_lr: T) -> Result<Self, InvalidHyperParameter> {
-        check_non_negative("min_lr", min_lr)?;
+        validate::finite_non_negative("min_lr", min_lr)?;
         Ok(Self { min_lr, ..self })
     }
 
@@ -210,7 +212,7 @@ impl<T: Scalar> ReduceOnPlateau<T> {
     /// # Ok::<(), typenet_core::InvalidHyperParameter>(())
     /// ```
     pub fn with_eps(self, eps: f64) -> Result<Self, InvalidHyperParameter> {
-        check_non_negative("eps", eps)?;
+        validate::finite_non_negative("eps", eps)?;
         Ok(Self { eps, ..self })
     }
 

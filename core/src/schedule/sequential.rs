@@ -1,9 +1,9 @@
 //! One schedule, then another: PyTorch's `SequentialLR` with one milestone.
 
 use super::Schedule;
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::{Key, Resume};
-use crate::Scalar;
-use crate::{InvalidHyperParameter, Number};
+use crate::scalar::Scalar;
 
 /// Runs `first` for `milestone` steps, then `second` from its own start: at t < milestone
 /// the rate is `first`'s at t, from then on `second`'s at t − milestone. Like

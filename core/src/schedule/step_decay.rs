@@ -1,10 +1,12 @@
 //! Step decay: the learning rate times γ every T epochs, as PyTorch's `StepLR`.
 
-use super::{check_decay_factor, check_positive, powf, Schedule};
+use super::{check_decay_factor, Schedule};
+use crate::error::InvalidHyperParameter;
+use crate::error::Number;
 use crate::io::{Key, Resume};
-use crate::optim::check_lr;
-use crate::Number;
-use crate::{InvalidHyperParameter, Scalar};
+use crate::math::powf;
+use crate::scalar::Scalar;
+use crate::validate;
 
 /// Step decay, ×γ every T epochs: η_t = η0·γ^⌊t/T⌋, like
 /// `torch.optim.lr_scheduler.StepLR(optimizer, step_size=T, gamma=γ)`.
@@ -50,8 +52,8 @@ impl<T: Scalar> StepDecay<T> {
     /// Starts at `lr` (finite, greater than 0) and multiplies it by `gamma` (in (0, 1])
     /// every `step_size` (at least 1) calls to [`step`](Schedule::step).
     pub fn new(lr: T, step_size: u64, gamma: f64) -> Result<Self, InvalidHyperParameter> {
-        check_lr(lr)?;
-        check_positive("step size", step_size)?;
+        validate::learning_rate(lr)?;
+        validate::at_least_one("step size", step_size)?;
         check_decay_factor("gamma", gamma)?;
         Ok(Self {
             initial: lr,

@@ -16,12 +16,15 @@ use super::trainer::{EpochReport, FitBuffers, Trainer};
 use super::training::StepBlocks;
 use super::{LrPolicy, Sampler};
 use crate::dim::{Batch, Const};
+use crate::error::Error;
+use crate::flat::Flat;
 use crate::layers::{Activation, Relu};
 use crate::loss::Classifier;
 use crate::network::{Evaluation, Network};
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, TensorInfo, Tensors};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
+use crate::validate;
 use core::borrow::BorrowMut;
 use core::fmt;
 use rand::Rng;
@@ -275,13 +278,8 @@ where
             right: samples.len(),
         });
     }
-    if trainer.max_epochs() == 0 {
-        return Err(Error::InvalidHyperParameter(InvalidHyperParameter {
-            name: "epochs",
-            value: 0usize.into(),
-            expected: "at least 1 to overfit",
-        }));
-    }
+    let epochs = trainer.max_epochs();
+    validate::check_count("epochs", epochs, epochs > 0, "at least 1 to overfit")?;
     let subset = Samples::new(&samples.features()[..rows], &samples.targets()[..rows])?;
     let mut first: Option<EpochReport<T>> = None;
     let buffers = FitBuffers { order, best: None };

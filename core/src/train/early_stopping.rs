@@ -1,7 +1,8 @@
 //! Early stopping: end training when a validation metric stops improving, and keep the
 //! network of its best epoch.
 
-use crate::{InvalidHyperParameter, Scalar};
+use crate::error::InvalidHyperParameter;
+use crate::scalar::Scalar;
 use core::fmt;
 
 /// The validation metric that [`EarlyStopping`] watches.
@@ -63,12 +64,7 @@ impl EarlyStopping {
     /// # Errors
     /// `min_delta` not finite or negative.
     pub fn with_min_delta(mut self, min_delta: f64) -> Result<Self, InvalidHyperParameter> {
-        crate::optim::check(
-            "min_delta",
-            min_delta,
-            min_delta.is_finite() && min_delta >= 0.0,
-            "a finite number at least 0",
-        )?;
+        crate::validate::finite_non_negative("min_delta", min_delta)?;
         self.min_delta = min_delta;
         Ok(self)
     }

@@ -1,10 +1,11 @@
 //! How a trainer changes the learning rate: a schedule stepped per epoch or per step, or
 //! reduced when the validation loss stops improving.
 
+use crate::error::{InvalidHyperParameter, Number};
 use crate::io::{Key, Resume};
 use crate::optim::Optimizer;
+use crate::scalar::Scalar;
 use crate::schedule::{ReduceOnPlateau, Schedule};
-use crate::{InvalidHyperParameter, Number, Scalar};
 
 /// What a [`Trainer`](crate::train::Trainer) does with the learning rate: nothing
 /// ([`ConstantLr`]), a [`Schedule`] stepped after every epoch ([`PerEpoch`]) or every step

@@ -6,9 +6,12 @@ use super::samples::{check_labels, Samples};
 use super::trainer::{EpochReport, Trainer};
 use super::training::Training;
 use crate::dim::{Batch, Const};
+use crate::error::{Error, InvalidHyperParameter};
+use crate::flat::Flat;
 use crate::network::{Evaluation, Network};
-use crate::optim::{check, Optimizer};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
+use crate::optim::Optimizer;
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 use alloc::vec::Vec;
 use core::fmt;
 use rand::{Rng, SeedableRng};
@@ -77,12 +80,7 @@ impl<const B: usize> LrSearch<B> {
             "at least 1",
         )?;
         for &lr in rates {
-            check(
-                "learning rate",
-                lr,
-                lr.is_finite() && lr > 0.0,
-                "a finite number greater than 0",
-            )?;
+            validate::learning_rate(lr)?;
         }
         self.coarse = rates.to_vec();
         Ok(self)
@@ -108,12 +106,7 @@ impl<const B: usize> LrSearch<B> {
         per_decade: usize,
         half_width: f64,
     ) -> Result<Self, InvalidHyperParameter> {
-        check(
-            "fine grid's half width (decades)",
-            half_width,
-            half_width.is_finite() && half_width >= 0.0,
-            "a finite number at least 0",
-        )?;
+        validate::finite_non_negative("fine grid's half width (decades)", half_width)?;
         self.fine_per_decade = per_decade;
         self.fine_half_width = half_width;
         Ok(self)

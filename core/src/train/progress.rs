@@ -2,7 +2,7 @@
 //! terminal; nothing at all without the `progress` feature.
 
 use super::trainer::EpochReport;
-use crate::Scalar;
+use crate::scalar::Scalar;
 
 /// A bar over all the steps of a run, with the epoch and the last loss in its message.
 pub(crate) struct Progress {

@@ -1,6 +1,6 @@
 //! A borrowed view of rows and their targets, which is all a trainer reads of a data set.
 
-use crate::Error;
+use crate::error::Error;
 
 /// Rows (features) and their targets, borrowed: from a [`Dataset`](crate::data::Dataset)
 /// (`Samples::from(&dataset)`), or from any two slices of equal length, `static` arrays
@@ -75,7 +75,7 @@ impl<'a, X, Y> Samples<'a, X, Y> {
 #[cfg(feature = "alloc")]
 impl<'a, const W: usize, T, Y> From<&'a crate::data::Dataset<W, T, Y>> for Samples<'a, [T; W], Y>
 where
-    T: crate::Scalar,
+    T: crate::scalar::Scalar,
     Y: crate::data::Target<T>,
 {
     fn from(data: &'a crate::data::Dataset<W, T, Y>) -> Self {

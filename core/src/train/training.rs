@@ -1,12 +1,13 @@
 //! One training step, and the blocks a training run owns besides the network.
 
 use crate::dim::{Batch, Const};
-use crate::flat::{batch_array, zeroed_by_value, OnTheStack};
+use crate::error::{Error, InvalidHyperParameter};
+use crate::flat::{batch_array, zeroed_by_value, Flat, OnTheStack};
 use crate::loss::Loss;
 use crate::mode::Train;
 use crate::network::{Network, TrainsOn};
 use crate::optim::{clip_grad_norm, clip_grad_value, Optimizer};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
+use crate::scalar::Scalar;
 use core::borrow::BorrowMut;
 use core::marker::PhantomData;
 use rand::Rng;

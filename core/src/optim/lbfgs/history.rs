@@ -1,9 +1,10 @@
 //! L-BFGS's memory: the last `H` pairs (s, y) in a ring buffer of the state, and the
 //! two-loop recursion that turns them and a gradient into a direction.
 
-use super::vector::{axpy, dot};
 use super::{Lbfgs, LbfgsState};
-use crate::{Flat, Scalar};
+use crate::flat::Flat;
+use crate::math::{axpy, dot};
+use crate::scalar::Scalar;
 
 /// The kept pairs' place in the state's ring buffer: `len` pairs from slot `oldest` on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

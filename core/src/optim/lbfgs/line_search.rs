@@ -1,6 +1,7 @@
 //! The strong-Wolfe line search of PyTorch's `_strong_wolfe`, with its cubic interpolation.
 
-use crate::{Error, Scalar};
+use crate::error::Error;
+use crate::scalar::Scalar;
 
 /// The Wolfe constants PyTorch's `_strong_wolfe` uses: sufficient decrease and curvature.
 pub(super) const C1: f64 = 1e-4;

@@ -16,14 +16,15 @@ mod line_search;
 mod state;
 #[cfg(test)]
 mod tests;
-mod vector;
 
-use super::{check, check_count, check_lr};
-use crate::{Error, Flat, InvalidHyperParameter, Scalar};
+use crate::error::{Error, InvalidHyperParameter};
+use crate::flat::Flat;
+use crate::math::{axpy, axpy_into, dot, max_abs, sum_abs};
+use crate::scalar::Scalar;
+use crate::validate::{self, check};
 use history::History;
 use line_search::{strong_wolfe, Slot, Trial, Wolfe, C1, C2};
 pub use state::LbfgsState;
-use vector::{axpy, axpy_into, dot, max_abs, sum_abs};
 
 /// Why `Lbfgs::<T, 0>::new` does not compile.
 const NO_HISTORY: &str = "an L-BFGS history must hold at least one (s, y) pair: give `Lbfgs` a history size H of 1 or more";
@@ -198,7 +199,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// ```
     pub fn new(lr: T) -> Result<Self, InvalidHyperParameter> {
         let () = Self::HOLDS_A_PAIR;
-        check_lr(lr)?;
+        validate::learning_rate(lr)?;
         Ok(Self {
             lr,
             max_iter: 20,
@@ -224,7 +225,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert_eq!(lbfgs.with_max_iter(0).unwrap_err().name, "max_iter");
     /// ```
     pub fn with_max_iter(self, max_iter: usize) -> Result<Self, InvalidHyperParameter> {
-        check_count("max_iter", max_iter, max_iter >= 1, "at least 1")?;
+        validate::at_least_one("max_iter", max_iter as u64)?;
         Ok(Self { max_iter, ..self })
     }
 
@@ -239,7 +240,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_max_eval(0).is_err());
     /// ```
     pub fn with_max_eval(self, max_eval: usize) -> Result<Self, InvalidHyperParameter> {
-        check_count("max_eval", max_eval, max_eval >= 1, "at least 1")?;
+        validate::at_least_one("max_eval", max_eval as u64)?;
         Ok(Self {
             max_eval: Some(max_eval),
             ..self
@@ -255,7 +256,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_tolerance_grad(-1.0).is_err());
     /// ```
     pub fn with_tolerance_grad(self, tolerance: f64) -> Result<Self, InvalidHyperParameter> {
-        check_tolerance("tolerance_grad", tolerance)?;
+        validate::finite_non_negative("tolerance_grad", tolerance)?;
         Ok(Self {
             tolerance_grad: tolerance,
             ..self
@@ -273,7 +274,7 @@ impl<T: Scalar, const H: usize> Lbfgs<T, H> {
     /// assert!(Lbfgs::<f32>::new(1.0).unwrap().with_tolerance_change(f64::NAN).is_err());
     /// ```
     pub fn with_tolerance_change(self, tolerance: f64) -> Result<Self, InvalidHyperParameter> {
-        check_tolerance("tolerance_change", tolerance)?;
+        validate::finite_non_negative("tolerance_change", tolerance)?;
         Ok(Self {
             tolerance_change: tolerance,
             ..self
@@ -546,14 +547,4 @@ struct Moved {
     t: f64,
     grad: usize,
     spent: usize,
-}
-
-/// A tolerance: finite, at least 0.
-fn check_tolerance(name: &'static str, tolerance: f64) -> Result<(), InvalidHyperParameter> {
-    check(
-        name,
-        tolerance,
-        tolerance.is_finite() && tolerance >= 0.0,
-        "a finite number at least 0",
-    )
 }

@@ -1,6 +1,7 @@
 //! L-BFGS's state: the pairs, the last direction and step, and the line search's scratch.
 
-use crate::{Flat, Scalar};
+use crate::flat::Flat;
+use crate::scalar::Scalar;
 
 crate::flat_struct! { @core
     /// [`Lbfgs`](super::Lbfgs)'s state for parameters of type `P`, keeping `H` pairs: PyTorch's state

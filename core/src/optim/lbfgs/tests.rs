@@ -1,7 +1,8 @@
 //! The optimizer's tests: steps by hand, PyTorch's trajectories, hyper-parameters.
 
-use super::vector::dot;
 use super::*;
+use crate::math::dot;
+use crate::optim::testing::assert_rejects_bad_learning_rates;
 use core::mem::size_of;
 use std::string::ToString;
 
@@ -143,10 +144,7 @@ fn errors_from_the_closure_stop_the_step() {
 
 #[test]
 fn hyper_parameters_are_checked() {
-    for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        let err = Lbfgs::<f64>::new(lr).unwrap_err();
-        assert_eq!(err.name, "learning rate");
-    }
+    assert_rejects_bad_learning_rates(Lbfgs::<f64>::new);
     let lbfgs = Lbfgs::<f64>::new(1.0).unwrap();
     assert_eq!(lbfgs.clone().with_max_iter(0).unwrap_err().name, "max_iter");
     assert_eq!(lbfgs.clone().with_max_eval(0).unwrap_err().name, "max_eval");

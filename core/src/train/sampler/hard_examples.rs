@@ -2,8 +2,8 @@
 
 use super::shuffle::shuffled_indices;
 use super::Sampler;
-use crate::optim::check;
-use crate::InvalidHyperParameter;
+use crate::error::InvalidHyperParameter;
+use crate::validate::check;
 use alloc::vec::Vec;
 use core::fmt;
 use rand::{Rng, RngExt};
