@@ -15,18 +15,28 @@
 //! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
 //! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 
+mod avg_pool2d;
 mod batch_norm;
+mod batch_norm2d;
+mod conv2d;
 mod dense;
 mod dropout;
+mod max_pool2d;
 mod relu;
 mod sigmoid;
+mod spatial;
 mod tanh;
 
+pub use avg_pool2d::AvgPool2d;
 pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
+pub use batch_norm2d::BatchNorm2d;
+pub use conv2d::{Conv2d, Conv2dGeometry, Conv2dParams};
 pub use dense::{Dense, DenseParams};
 pub use dropout::Dropout;
+pub use max_pool2d::MaxPool2d;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
+pub use spatial::Pool2dGeometry;
 pub use tanh::Tanh;
 
 use crate::mode::Mode;
@@ -58,8 +68,9 @@ pub struct Backward<'a, L: Layer<T>, B: ArrayLength, T: Scalar> {
     pub x: &'a Matrix<B, L::Input, T>,
     /// The output the forward pass produced.
     pub y: &'a Matrix<B, L::Output, T>,
-    /// What the forward pass cached.
-    pub cache: &'a L::Cache<B>,
+    /// What the forward pass cached. The backward pass may overwrite it, as scratch (a
+    /// convolution rebuilds each row's patches there): nothing reads it afterwards.
+    pub cache: &'a mut L::Cache<B>,
     /// dL/dy.
     pub dy: &'a Matrix<B, L::Output, T>,
     /// dL/dparams, overwritten.
@@ -272,7 +283,7 @@ pub(crate) mod tests {
             params: &[],
             x: &x,
             y: &y,
-            cache: &[],
+            cache: &mut [],
             dy: &c,
             grads: &mut [],
             dx: Some(&mut dx),
