@@ -144,3 +144,61 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for AvgPool2d<I, O> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::*;
+    use crate::gradcheck::test_weights;
+    use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward};
+    use std::string::ToString;
+
+    const HALVE: AvgPool2d<U32, U8> = AvgPool2d::new(Pool2dGeometry::new([2, 4, 4], [2, 2]));
+    /// Overlapping, padded windows: kernel 3, stride 2, padding 1 on 2×5×5 → 2×3×3.
+    const OVERLAP: AvgPool2d<U50, U18> = AvgPool2d::new(Pool2dGeometry {
+        stride: [2, 2],
+        padding: [1, 1],
+        ..Pool2dGeometry::new([2, 5, 5], [3, 3])
+    });
+    /// A 2×3 window, stride (1, 2), padding (1, 1) on 1×3×7 → 1×4×4.
+    const WIDE: AvgPool2d<U21, U16> = AvgPool2d::new(Pool2dGeometry {
+        stride: [1, 2],
+        padding: [1, 1],
+        ..Pool2dGeometry::new([1, 3, 7], [2, 3])
+    });
+
+    fn check<I: ArrayLength, O: ArrayLength>(pool: AvgPool2d<I, O>, seed: u64) {
+        let mut x: Matrix<U2, I, f64> = test_weights(seed);
+        let checked = check_layer_backward(pool, &mut [], &[], &mut x, seed + 1);
+        assert_eq!(checked, (0, 2 * I::USIZE));
+        assert_infer_is_eval_forward(pool, &[], &[], &x);
+    }
+
+    #[test]
+    fn backward_matches_finite_differences_for_every_stride_and_padding() {
+        check(HALVE, 1);
+        check(OVERLAP, 2);
+        check(WIDE, 3);
+    }
+
+    #[test]
+    fn padding_counts_in_the_divisor() {
+        // All ones: a corner window of OVERLAP covers 2×2 inputs and 5 padding zeros.
+        let x = Matrix::<U1, U50, f64>::from_fn(|_, _| 1.0);
+        let mut y = Matrix::zeros();
+        Layer::<f64>::infer(&OVERLAP, &[], &[], &x, &mut y);
+        assert_eq!(y[(0, 0)], 4.0 / 9.0);
+        assert_eq!(y[(0, 4)], 1.0);
+        assert_eq!(OVERLAP.to_string(), "avg_pool2d [2, 5, 5] → [2, 3, 3]");
+    }
+
+    #[test]
+    #[should_panic(expected = "pooling padding must be at most half the kernel")]
+    fn new_rejects_too_much_padding() {
+        let geometry = Pool2dGeometry {
+            padding: [2, 0],
+            ..Pool2dGeometry::new([1, 4, 4], [3, 3])
+        };
+        let _ = AvgPool2d::<U16, U4>::new(core::hint::black_box(geometry));
+    }
+}

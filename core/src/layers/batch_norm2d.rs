@@ -148,3 +148,95 @@ impl<T: Scalar, I: ArrayLength, C: ArrayLength> Layer<T> for BatchNorm2d<I, C> {
         update_running(self.norm.momentum(), buffers, cache);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::*;
+    use crate::gradcheck::test_weights;
+    use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward, train_forward};
+    use crate::Flat;
+    use std::string::ToString;
+
+    /// 3 channels of 2×2.
+    type Norm = BatchNorm2d<U12, U3>;
+
+    fn blocks(seed: u64) -> (BatchNormParams<U3, f64>, BatchNormBuffers<U3, f64>) {
+        let (params, mut buffers): (BatchNormParams<U3, f64>, BatchNormBuffers<U3, f64>) =
+            (test_weights(seed), test_weights(seed + 1));
+        buffers
+            .running_var
+            .iter_mut()
+            .for_each(|v| *v = v.abs() + 0.5);
+        (params, buffers)
+    }
+
+    #[test]
+    fn backward_matches_finite_differences() {
+        let (mut params, buffers) = blocks(1);
+        let mut x: Matrix<U2, U12, f64> = test_weights(3);
+        assert_eq!(
+            check_layer_backward(Norm::DEFAULT, &mut params, &buffers, &mut x, 4),
+            (6, 24)
+        );
+        // One row is a batch: each channel still has 4 values.
+        let mut x: Matrix<U1, U12, f64> = test_weights(5);
+        assert_eq!(
+            check_layer_backward(Norm::DEFAULT, &mut params, &buffers, &mut x, 6),
+            (6, 12)
+        );
+        assert_eq!(<Norm as Layer<f64>>::MIN_TRAINING_BATCH, 1);
+        assert_eq!(<BatchNorm2d<U3, U3> as Layer<f64>>::MIN_TRAINING_BATCH, 2);
+    }
+
+    #[test]
+    fn statistics_are_per_channel_over_the_batch_and_positions() {
+        let norm = Norm::new(1e-5, 0.25);
+        let (params, mut buffers) = blocks(7);
+        let running = (buffers.running_mean, buffers.running_var);
+        // Channel c of row b holds 4b + c·10 + (0, 1, 2, 3).
+        let x = Matrix::<U2, U12, f64>::from_fn(|b, j| (4 * b + j % 4 + 10 * (j / 4)) as f64);
+        let (_, cache) = train_forward(norm, (&params, &buffers), &x);
+        // Values 0..8 (+10c): mean 3.5 + 10c, biased variance 5.25, unbiased 6.
+        assert_eq!(cache.mean.as_slice(), &[3.5, 13.5, 23.5]);
+        assert_eq!(cache.var.as_slice(), &[5.25; 3]);
+        Layer::<f64>::update_buffers(&norm, &mut buffers, &cache);
+        for c in 0..3 {
+            let mean = 0.75 * running.0[c] + 0.25 * (3.5 + 10.0 * c as f64);
+            let var = 0.75 * running.1[c] + 0.25 * 6.0;
+            assert!((buffers.running_mean[c] - mean).abs() < 1e-14);
+            assert!((buffers.running_var[c] - var).abs() < 1e-14);
+        }
+        assert_infer_is_eval_forward(norm, &params, &buffers, &x);
+    }
+
+    /// With one value per channel it is batch norm over features, bit for bit.
+    #[test]
+    fn one_position_per_channel_is_batch_norm() {
+        let (params, buffers) = blocks(9);
+        let x: Matrix<U4, U3, f64> = test_weights(10);
+        let flat = BatchNorm::<U3>::DEFAULT;
+        let planar = BatchNorm2d::<U3, U3>::DEFAULT;
+        let (y1, cache1) = train_forward(flat, (&params, &buffers), &x);
+        let (y2, cache2) = train_forward(planar, (&params, &buffers), &x);
+        assert_eq!(
+            (y1.as_slice(), cache1.as_flat()),
+            (y2.as_slice(), cache2.as_flat())
+        );
+    }
+
+    #[test]
+    fn hyper_parameters_and_display() {
+        let err = Norm::try_new(1e-5, 2.0).unwrap_err();
+        assert_eq!(err.name, "batch norm momentum");
+        let norm = Norm::try_new(1e-3, 0.01).unwrap();
+        assert_eq!((norm.eps(), norm.momentum()), (1e-3, 0.01));
+        assert_eq!(norm.to_string(), "batch_norm2d");
+    }
+
+    #[test]
+    #[should_panic(expected = "the width I must be the channels C times H·W")]
+    fn new_rejects_a_width_that_is_not_a_multiple_of_the_channels() {
+        let _ = BatchNorm2d::<U10, U3>::new(core::hint::black_box(1e-5), 0.1);
+    }
+}

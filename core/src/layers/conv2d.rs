@@ -410,3 +410,180 @@ fn add_scaled<T: Scalar>(weight: T, src: &[T], stride: usize, dst: &mut [T]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::*;
+    use crate::gradcheck::test_weights;
+    use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward, train_forward};
+    use crate::Flat;
+    use rand::{rngs::StdRng, SeedableRng};
+    use std::string::ToString;
+
+    /// 2×5×5 → 8×5×5: kernel 3, padding 1 (PyTorch's "same"); 8 channels so that the
+    /// products are large enough for matrixmultiply.
+    const SAME: Conv2d<U50, U200, U8, U18, U25, 3, 3> = Conv2d::new(
+        Conv2dGeometry {
+            padding: [1, 1],
+            ..Conv2dGeometry::new([2, 5, 5], 8, [3, 3])
+        },
+        Init::He,
+    );
+    /// 2×6×5 → 2×3×4: a 3×2 kernel, stride (2, 1), padding (1, 0).
+    const STRIDED: Conv2d<U60, U24, U2, U12, U12, 3, 2> = Conv2d::new(
+        Conv2dGeometry {
+            input: [2, 6, 5],
+            out_channels: 2,
+            kernel: [3, 2],
+            stride: [2, 1],
+            padding: [1, 0],
+        },
+        Init::LeCun,
+    );
+    /// 1×7×7 → 2×3×3: kernel 3, stride 2, no padding (the last column is never read).
+    const VALID: Conv2d<U49, U18, U2, U9, U9, 3, 3> = Conv2d::new(
+        Conv2dGeometry {
+            stride: [2, 2],
+            ..Conv2dGeometry::new([1, 7, 7], 2, [3, 3])
+        },
+        Init::Xavier,
+    );
+    /// 1×4×4 → 2×3×3: kernel 2, stride 3, padding 2, so that some windows see only padding.
+    const SPARSE: Conv2d<U16, U18, U2, U4, U9, 2, 2> = Conv2d::new(
+        Conv2dGeometry {
+            stride: [3, 3],
+            padding: [2, 2],
+            ..Conv2dGeometry::new([1, 4, 4], 2, [2, 2])
+        },
+        Init::He,
+    );
+
+    fn params<OC: ArrayLength, K: ArrayLength, const KH: usize, const KW: usize>(
+        seed: u64,
+    ) -> Conv2dParams<OC, K, KH, KW, f64> {
+        test_weights(seed)
+    }
+
+    /// Checks the backward pass of `conv` on a batch of 3 rows, and that training (im2col and
+    /// the product) and evaluation (the direct loop) agree.
+    fn check<I, O, OC, K, P, const KH: usize, const KW: usize>(
+        conv: Conv2d<I, O, OC, K, P, KH, KW>,
+        seed: u64,
+    ) where
+        I: ArrayLength,
+        O: ArrayLength,
+        OC: ArrayLength,
+        K: ArrayLength,
+        P: ArrayLength,
+    {
+        let mut params = params::<OC, K, KH, KW>(seed);
+        let mut x: Matrix<U3, I, f64> = test_weights(seed + 1);
+        let (checked_params, checked_x) =
+            check_layer_backward(conv, &mut params, &[], &mut x, seed + 2);
+        assert_eq!(
+            (checked_params, checked_x),
+            (OC::USIZE * (K::USIZE + 1), 3 * I::USIZE)
+        );
+        let eval = assert_infer_is_eval_forward(conv, &params, &[], &x);
+        let (train, _) = train_forward(conv, (&params, &[]), &x);
+        for (a, b) in train.as_slice().iter().zip(eval.as_slice()) {
+            assert!(
+                (a - b).abs() < 1e-13,
+                "{conv}: training {a}, evaluation {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn backward_matches_finite_differences_for_every_stride_and_padding() {
+        check(SAME, 1);
+        check(STRIDED, 2);
+        check(VALID, 3);
+        check(SPARSE, 4);
+    }
+
+    #[test]
+    fn a_window_of_padding_gives_the_bias() {
+        let params = params::<U2, U4, 2, 2>(5);
+        let x: Matrix<U1, U16, f64> = test_weights(6);
+        let mut y = Matrix::zeros();
+        SPARSE.infer(&params, &[], &x, &mut y);
+        // Window (0, 0) covers rows and columns −2 and −1.
+        assert_eq!((y[(0, 0)], y[(0, 9)]), (params.bias[0], params.bias[1]));
+        // Window (1, 1) covers rows and columns 1 and 2.
+        let by_hand = params.bias[1]
+            + (0..4)
+                .map(|k| params.weight[(1, k)] * x[(0, (1 + k / 2) * 4 + 1 + k % 2)])
+                .sum::<f64>();
+        assert!((y[(0, 9 + 4)] - by_hand).abs() < 1e-15);
+    }
+
+    #[test]
+    fn init_draws_with_the_fan_in_of_a_patch_and_zeroes_biases() {
+        let mut params = Conv2dParams::<U8, U18, 3, 3, f64>::zeroed();
+        params.bias.fill(1.0);
+        Layer::<f64>::init(&SAME, &mut params, &mut [], &mut StdRng::seed_from_u64(3));
+        let mut expected = [0.0f64; 8 * 18];
+        Init::He.fill(&mut expected, 18, 72, &mut StdRng::seed_from_u64(3));
+        assert_eq!(params.weight.as_slice(), &expected);
+        assert!(params.bias.iter().all(|&b| b == 0.0));
+    }
+
+    #[test]
+    fn tensors_have_pytorch_names_and_shapes() {
+        type Params = Conv2dParams<U2, U12, 3, 2, f32>;
+        let weight = Params::tensor_info("weight").unwrap();
+        assert_eq!(
+            (weight.role, weight.shape.dims(), weight.range()),
+            (Role::Weight, &[2, 2, 3, 2][..], 0..24)
+        );
+        let bias = Params::tensor_info("bias").unwrap();
+        assert_eq!(
+            (bias.role, bias.shape.dims(), bias.range()),
+            (Role::Bias, &[2][..], 24..26)
+        );
+        assert_eq!(Params::LEN, 26);
+        assert_eq!(STRIDED.to_string(), "conv2d [2, 6, 5] → [2, 3, 4]");
+        assert_eq!(STRIDED.geometry().output(), Some([2, 3, 4]));
+    }
+
+    #[test]
+    fn geometry_checks() {
+        let conv = Conv2dGeometry::new([1, 4, 4], 2, [5, 5]);
+        assert_eq!(
+            conv.check(),
+            Err("a convolution's kernel must not be larger than its padded input")
+        );
+        assert_eq!(
+            Conv2dGeometry {
+                padding: [1, 1],
+                ..conv
+            }
+            .output(),
+            Some([2, 2, 2])
+        );
+        let no_stride = Conv2dGeometry {
+            stride: [1, 0],
+            ..conv
+        };
+        assert_eq!(
+            no_stride.check(),
+            Err("a convolution's kernel and stride must be at least 1")
+        );
+        assert!(Conv2dGeometry::new([0, 4, 4], 2, [1, 1]).output().is_none());
+        assert!(Conv2dGeometry::new([1, 4, 4], 0, [1, 1]).output().is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "Conv2d: P must be OH·OW")]
+    fn new_rejects_widths_that_disagree_with_the_geometry() {
+        // Stride 2 gives 2×2 positions, not the type's 9.
+        let geometry = Conv2dGeometry {
+            stride: [2, 2],
+            ..Conv2dGeometry::new([1, 4, 4], 2, [2, 2])
+        };
+        let geometry = core::hint::black_box(geometry);
+        let _ = Conv2d::<U16, U18, U2, U4, U9, 2, 2>::new(geometry, Init::He);
+    }
+}

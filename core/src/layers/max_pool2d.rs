@@ -150,3 +150,99 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for MaxPool2d<I, O> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::*;
+    use crate::gradcheck::test_weights;
+    use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward};
+    use std::string::ToString;
+
+    /// LeNet's pooling: 2×2 windows side by side, on 2×4×4.
+    const HALVE: MaxPool2d<U32, U8> = MaxPool2d::new(Pool2dGeometry::new([2, 4, 4], [2, 2]));
+    /// Overlapping, padded windows: kernel 3, stride 2, padding 1 on 2×5×5 → 2×3×3.
+    const OVERLAP: MaxPool2d<U50, U18> = MaxPool2d::new(Pool2dGeometry {
+        stride: [2, 2],
+        padding: [1, 1],
+        ..Pool2dGeometry::new([2, 5, 5], [3, 3])
+    });
+    /// A 2×3 window, stride (1, 2), on 1×3×7 → 1×2×3 (the last column is never read).
+    const WIDE: MaxPool2d<U21, U6> = MaxPool2d::new(Pool2dGeometry {
+        stride: [1, 2],
+        ..Pool2dGeometry::new([1, 3, 7], [2, 3])
+    });
+
+    fn check<I: ArrayLength, O: ArrayLength>(pool: MaxPool2d<I, O>, seed: u64) {
+        let mut x: Matrix<U2, I, f64> = test_weights(seed);
+        let checked = check_layer_backward(pool, &mut [], &[], &mut x, seed + 1);
+        assert_eq!(checked, (0, 2 * I::USIZE));
+        assert_infer_is_eval_forward(pool, &[], &[], &x);
+    }
+
+    #[test]
+    fn backward_matches_finite_differences_for_every_stride_and_padding() {
+        check(HALVE, 1);
+        check(OVERLAP, 2);
+        check(WIDE, 3);
+    }
+
+    fn pool_and_backward(x: [f64; 32]) -> ([f64; 8], [f64; 32]) {
+        let x = Matrix::<U1, U32, f64>::from_fn(|_, i| x[i]);
+        let mut y = Matrix::zeros();
+        Layer::<f64>::infer(&HALVE, &[], &[], &x, &mut y);
+        let dy = Matrix::<U1, U8, f64>::from_fn(|_, i| (i + 1) as f64);
+        let mut dx = Matrix::zeros();
+        HALVE.backward(Backward {
+            params: &[],
+            x: &x,
+            y: &y,
+            cache: &mut [],
+            dy: &dy,
+            grads: &mut [],
+            dx: Some(&mut dx),
+        });
+        let (mut ys, mut dxs) = ([0.0; 8], [0.0; 32]);
+        ys.copy_from_slice(y.as_slice());
+        dxs.copy_from_slice(dx.as_slice());
+        (ys, dxs)
+    }
+
+    #[test]
+    fn ties_send_the_gradient_to_the_first_maximum_in_row_major_order() {
+        let mut x = [0.0; 32];
+        // Window (0, 0) of channel 0: all four equal. Window (0, 1): a tie on its bottom row.
+        x[..4].copy_from_slice(&[1.0, 1.0, 2.0, 0.5]);
+        x[4..8].copy_from_slice(&[1.0, 1.0, 3.0, 3.0]);
+        let (y, dx) = pool_and_backward(x);
+        assert_eq!(y[..2], [1.0, 3.0]);
+        assert_eq!(dx[..8], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
+        // All-zero windows elsewhere: the top-left input of each gets the gradient.
+        assert_eq!((dx[8], dx[10], dx[16]), (3.0, 4.0, 5.0));
+    }
+
+    #[test]
+    fn nan_wins_and_infinities_are_values() {
+        let mut x = [0.0; 32];
+        x[..2].copy_from_slice(&[f64::INFINITY, f64::NAN]);
+        x[2..4].copy_from_slice(&[f64::NEG_INFINITY, f64::NEG_INFINITY]);
+        x[6..8].copy_from_slice(&[f64::NEG_INFINITY, f64::NEG_INFINITY]);
+        let (y, dx) = pool_and_backward(x);
+        assert!(y[0].is_nan());
+        assert_eq!(y[1], f64::NEG_INFINITY);
+        assert_eq!((dx[1], dx[0], dx[2]), (1.0, 0.0, 2.0));
+    }
+
+    #[test]
+    fn geometry_and_display() {
+        assert_eq!(HALVE.to_string(), "max_pool2d [2, 4, 4] → [2, 2, 2]");
+        assert_eq!(OVERLAP.geometry().output(), Some([2, 3, 3]));
+    }
+
+    #[test]
+    #[should_panic(expected = "output width is not C·OH·OW")]
+    fn new_rejects_widths_that_disagree_with_the_geometry() {
+        let geometry = core::hint::black_box(Pool2dGeometry::new([2, 4, 4], [2, 2]));
+        let _ = MaxPool2d::<U32, U16>::new(geometry);
+    }
+}
