@@ -135,7 +135,7 @@ impl Plane {
                         out[ow_inside.end..].fill(T::ZERO);
                         let out = &mut out[ow_inside.clone()];
                         if w.stride == 1 {
-                            out.copy_from_slice(&src[..out.len()]);
+                            copy_run(out, src);
                         } else {
                             let src = src.iter().step_by(w.stride);
                             out.iter_mut().zip(src).for_each(|(o, &s)| *o = s);
@@ -173,6 +173,21 @@ impl Plane {
                 }
             }
         }
+    }
+}
+
+/// `dst ← src[..dst.len()]`, for the short runs of im2col (an output row), where a call to
+/// `memmove` costs more than the copy: eight values at a time, then one by one.
+#[inline(always)]
+fn copy_run<T: Copy>(dst: &mut [T], src: &[T]) {
+    let src = &src[..dst.len()];
+    let (mut dst8, mut src8) = (dst.chunks_exact_mut(8), src.chunks_exact(8));
+    for (d, s) in (&mut dst8).zip(&mut src8) {
+        let s: &[T; 8] = s.try_into().expect("chunks of 8");
+        *<&mut [T; 8]>::try_from(d).expect("chunks of 8") = *s;
+    }
+    for (d, &s) in dst8.into_remainder().iter_mut().zip(src8.remainder()) {
+        *d = s;
     }
 }
 
