@@ -454,7 +454,7 @@ impl From<crate::data::DataError> for Error {
 /// assert_eq!(err.value, Number::F32(-0.1));
 /// assert_eq!(err.value_f64(), f64::from(-0.1f32));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InvalidHyperParameter {
     /// The parameter, e.g. `"learning rate"`.
     pub name: &'static str,
