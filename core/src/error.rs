@@ -621,8 +621,8 @@ mod tests {
     #[test]
     fn invalid_hyper_parameters_convert_and_print_unchanged() {
         let inner = Sgd::new(0.0f64).unwrap_err();
-        let err = Error::from(inner.clone());
-        assert_eq!(err, Error::InvalidHyperParameter(inner.clone()));
+        let err = Error::from(inner);
+        assert_eq!(err, Error::InvalidHyperParameter(inner));
         assert_eq!(message(&err), message(&inner));
         assert!(core::error::Error::source(&err).is_none());
         fn with_question_mark() -> Result<(), Error> {
