@@ -1,6 +1,6 @@
 //! 2-D convolution over `[C, H, W]` rows: y = W ⋆ x + b, by im2col into the matrix products.
 
-use super::spatial::{too_large, width_problem, write_shapes, zero, Plane, Problem};
+use super::spatial::{too_large, width_problem, write_shapes, zero, Axis, Plane, Problem};
 use super::{Backward, Forward, Layer};
 use crate::gemm::{gemm, Operand, Strides};
 use crate::mode::Mode;
@@ -360,8 +360,9 @@ where
         }
     }
 
-    /// A direct loop over output channels, kernel elements and output rows, adding each
-    /// weight times a run of inputs to a run of outputs; it needs no scratch.
+    /// A direct loop that needs no scratch: for each output channel, input channel, kernel
+    /// row and output row, the kernel row slides along the input row. Each output adds its
+    /// terms in the order of the patch (c, i, j).
     fn infer<B: ArrayLength>(
         &self,
         params: &Self::Params,
@@ -375,22 +376,14 @@ where
             fill_channels(y, &params.bias);
             let kernels = params.weight.rows().iter();
             for (out, kernel) in y.chunks_exact_mut(P::USIZE).zip(kernels) {
-                // kernel element (c, i, j), in the order of the patch (and of im2col's rows)
-                let mut taps = kernel.iter();
-                for channel in x.chunks_exact(plane.input_area()) {
-                    for i in 0..h.kernel {
-                        for j in 0..w.kernel {
-                            let Some(&weight) = taps.next() else { break };
-                            let ow_inside = w.inside(j);
-                            if ow_inside.is_empty() {
-                                continue;
-                            }
-                            let first = w.input(ow_inside.start, j);
-                            for oh in h.inside(i) {
-                                let src = &channel[h.input(oh, i) * w.size..][first..];
-                                let dst = &mut out[oh * w.out..][ow_inside.clone()];
-                                add_scaled(weight, src, w.stride, dst);
-                            }
+                let channels = x.chunks_exact(plane.input_area());
+                for (channel, kernel) in channels.zip(kernel.chunks_exact(KH * KW)) {
+                    for (i, taps) in kernel.chunks_exact(KW).enumerate() {
+                        let taps: &[T; KW] = taps.try_into().expect("a kernel row");
+                        for oh in h.inside(i) {
+                            let src = &channel[h.input(oh, i) * w.size..][..w.size];
+                            let dst = &mut out[oh * w.out..][..w.out];
+                            slide_row(&w, taps, src, dst);
                         }
                     }
                 }
@@ -463,17 +456,74 @@ fn fill_channels<T: Scalar>(y: &mut [T], bias: &[T]) {
     }
 }
 
-/// `dst[k] += weight · src[k·stride]` for every `k`.
-#[inline(always)]
-fn add_scaled<T: Scalar>(weight: T, src: &[T], stride: usize, dst: &mut [T]) {
-    if stride == 1 {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d += weight * s;
+/// `dst[o] += Σ_j taps[j] · src[o·stride + j − padding]` over the taps inside `src`, in
+/// order of `j`, for one output row `dst` of axis `w`.
+#[inline]
+fn slide_row<T: Scalar, const KW: usize>(w: &Axis, taps: &[T; KW], src: &[T], dst: &mut [T]) {
+    if w.stride != 1 {
+        return slide_row_strided(w, taps, src, dst);
+    }
+    // With stride 1, output o reads src[o − padding ..][..KW]: every tap is inside for o in
+    // [padding, size + padding − KW], where the loop over the taps unrolls and the outputs
+    // vectorize; the outputs at the edges skip the taps in the padding.
+    let first = w.padding.min(dst.len());
+    let end = (w.size + w.padding + 1)
+        .saturating_sub(KW)
+        .clamp(first, dst.len());
+    for (o, d) in dst.iter_mut().enumerate() {
+        if o == first && first < end {
+            break;
         }
-    } else {
-        for (d, &s) in dst.iter_mut().zip(src.iter().step_by(stride)) {
-            *d += weight * s;
+        *d = edge_output(w.padding, taps, src, o, *d);
+    }
+    if first < end {
+        let src = &src[first - w.padding..];
+        for (k, d) in dst[first..end].iter_mut().enumerate() {
+            let window: &[T; KW] = src[k..k + KW].try_into().expect("KW inputs");
+            let mut acc = *d;
+            for (&t, &v) in taps.iter().zip(window) {
+                acc += t * v;
+            }
+            *d = acc;
         }
+    }
+    for (o, d) in dst.iter_mut().enumerate().skip(end.max(first)) {
+        *d = edge_output(w.padding, taps, src, o, *d);
+    }
+}
+
+/// Output `o` of a stride-1 row near an edge: `acc` plus the taps that are inside `src`.
+#[inline]
+fn edge_output<T: Scalar, const KW: usize>(
+    padding: usize,
+    taps: &[T; KW],
+    src: &[T],
+    o: usize,
+    mut acc: T,
+) -> T {
+    for (j, &t) in taps.iter().enumerate() {
+        if let Some(&v) = (o + j).checked_sub(padding).and_then(|at| src.get(at)) {
+            acc += t * v;
+        }
+    }
+    acc
+}
+
+/// [`slide_row`] for any stride: tap by tap, over the outputs it reaches inside `src`.
+fn slide_row_strided<T: Scalar, const KW: usize>(
+    w: &Axis,
+    taps: &[T; KW],
+    src: &[T],
+    dst: &mut [T],
+) {
+    for (o, d) in dst.iter_mut().enumerate() {
+        let mut acc = *d;
+        for (j, &t) in taps.iter().enumerate() {
+            if w.inside(j).contains(&o) {
+                acc += t * src[w.input(o, j)];
+            }
+        }
+        *d = acc;
     }
 }
 
