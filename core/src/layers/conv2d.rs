@@ -664,6 +664,15 @@ mod tests {
         assert_eq!(STRIDED.geometry().output(), Some([2, 3, 4]));
     }
 
+    /// What a network keeps for the layer in training (and so what the memory figures count):
+    /// the output and its gradient per row, and one row's patches whatever the batch.
+    #[test]
+    fn the_cache_holds_one_row_of_patches() {
+        type Cache<B> = crate::layers::LayerCache<Conv2d<U50, U200, U8, U18, U25, 3, 3>, B, f32>;
+        assert_eq!(<Cache<U1> as Flat<f32>>::LEN, 2 * 200 + 18 * 25);
+        assert_eq!(<Cache<U64> as Flat<f32>>::LEN, 2 * 64 * 200 + 18 * 25);
+    }
+
     #[test]
     fn geometry_checks() {
         let conv = Conv2dGeometry::new([1, 4, 4], 2, [5, 5]);
