@@ -398,6 +398,10 @@ where
         let (col, params, grads) = (io.cache, io.params, io.grads);
         let mut dx_rows = io.dx.map(|dx| dx.rows_mut().iter_mut());
         grads.bias.fill(T::ZERO);
+        if B::USIZE == 0 {
+            // No row overwrites the weights' gradient below.
+            grads.weight.fill(T::ZERO);
+        }
         for (b, (x, dy)) in io.x.rows().iter().zip(io.dy.rows()).enumerate() {
             plane.im2col(x, col.as_mut_slice());
             // dL/dW (OC×K) += dy (OC×P) · colᵀ (P×K); the first row overwrites.
