@@ -153,7 +153,7 @@ pub enum Error {
     /// A tensor given with a number of values that is not its shape's.
     TensorLength {
         /// The tensor, with its name and shape.
-        tensor: crate::tensors::TensorInfo,
+        tensor: crate::tensor_info::TensorInfo,
         /// How many values were given.
         found: usize,
     },

@@ -40,6 +40,7 @@ pub mod normalize;
 pub mod optim;
 mod scalar;
 pub mod schedule;
+mod tensor_info;
 pub mod tensors;
 pub mod train;
 mod validate;
