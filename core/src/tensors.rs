@@ -34,10 +34,10 @@ impl Role {
 }
 
 /// A tensor's dimensions, outermost first, as PyTorch reports them (`[out, in]` for a
-/// dense layer's weight).
+/// dense layer's weight, `[out, in, kh, kw]` for a convolution's): rank 1 to 4.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shape {
-    dims: [usize; 2],
+    dims: [usize; 4],
     rank: usize,
 }
 
@@ -45,7 +45,7 @@ impl Shape {
     /// A vector of `n` values.
     pub const fn vector(n: usize) -> Self {
         Shape {
-            dims: [n, 1],
+            dims: [n, 1, 1, 1],
             rank: 1,
         }
     }
@@ -53,9 +53,20 @@ impl Shape {
     /// A `rows`×`cols` matrix.
     pub const fn matrix(rows: usize, cols: usize) -> Self {
         Shape {
-            dims: [rows, cols],
+            dims: [rows, cols, 1, 1],
             rank: 2,
         }
+    }
+
+    /// A rank-4 tensor, such as a convolution's weight `[out, in, kh, kw]`.
+    ///
+    /// ```
+    /// use typenet_core::tensors::Shape;
+    /// let kernel = Shape::rank4([8, 1, 5, 5]);
+    /// assert_eq!((kernel.len(), kernel.to_string()), (200, "[8, 1, 5, 5]".to_string()));
+    /// ```
+    pub const fn rank4(dims: [usize; 4]) -> Self {
+        Shape { dims, rank: 4 }
     }
 
     /// The dimensions.
@@ -63,13 +74,9 @@ impl Shape {
         &self.dims[..self.rank]
     }
 
-    /// The number of values.
+    /// The number of values: the product of the dimensions (unused ones are 1).
     pub const fn len(&self) -> usize {
-        if self.rank == 1 {
-            self.dims[0]
-        } else {
-            self.dims[0] * self.dims[1]
-        }
+        self.dims[0] * self.dims[1] * self.dims[2] * self.dims[3]
     }
 
     /// Whether the tensor holds no values.
@@ -86,10 +93,14 @@ impl fmt::Debug for Shape {
 
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.dims() {
-            [n] => write!(f, "[{n}]"),
-            dims => write!(f, "[{}, {}]", dims[0], dims[1]),
+        f.write_str("[")?;
+        for (i, n) in self.dims().iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{n}")?;
         }
+        f.write_str("]")
     }
 }
 

@@ -775,7 +775,7 @@ fn backward_chain(cx: &Context) -> TokenStream {
                     params: #params,
                     x: #input,
                     y: &#cache.#field.output,
-                    cache: &#cache.#field.state,
+                    cache: &mut #cache.#field.state,
                     dy: &#cache.#field.grad,
                     grads: #layer_grads,
                     dx: #dx,

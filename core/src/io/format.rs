@@ -121,9 +121,12 @@ impl fmt::Display for Dtype {
     }
 }
 
+/// How many of a tensor's dimensions [`Dims`] keeps.
+const KEPT: usize = 5;
+
 /// A tensor's dimensions as a file gives them, outermost first: `[8, 4]`, or `[]` for a
-/// single number. The first three are kept (typenet's tensors have at most two); a tensor of
-/// higher rank prints its first three and `…`.
+/// single number. The first five are kept (typenet's tensors have at most four: a
+/// convolution's weight); a tensor of higher rank prints its first five and `…`.
 ///
 /// ```
 /// use typenet_core::io::Dims;
@@ -132,12 +135,12 @@ impl fmt::Display for Dtype {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Dims {
-    dims: [u64; 3],
+    dims: [u64; KEPT],
     rank: u8,
 }
 
 impl Dims {
-    /// The dimensions `dims` (the first three kept, the rank counted up to 255).
+    /// The dimensions `dims` (the first five kept, the rank counted up to 255).
     pub fn new(dims: &[u64]) -> Self {
         let mut d = Dims::SCALAR;
         for &n in dims {
@@ -148,7 +151,7 @@ impl Dims {
 
     /// No dimensions: a single number.
     pub const SCALAR: Dims = Dims {
-        dims: [0; 3],
+        dims: [0; KEPT],
         rank: 0,
     };
 
@@ -173,9 +176,9 @@ impl Dims {
         usize::from(self.rank)
     }
 
-    /// The dimensions kept (at most three).
+    /// The dimensions kept (at most five).
     pub fn dims(&self) -> &[u64] {
-        &self.dims[..self.rank().min(3)]
+        &self.dims[..self.rank().min(KEPT)]
     }
 }
 
@@ -188,7 +191,7 @@ impl fmt::Display for Dims {
             }
             write!(f, "{n}")?;
         }
-        if self.rank > 3 {
+        if usize::from(self.rank) > KEPT {
             f.write_str(", …")?;
         }
         f.write_str("]")

@@ -187,22 +187,25 @@ crate::flat_struct! { @core
 
 crate::flat_struct! { @core
     /// What a [`BatchNorm`] forward pass over `B` rows keeps: for the backward pass x̂ and
-    /// 1/√(σ² + ε), for [`update_buffers`](Layer::update_buffers) μ and σ².
+    /// 1/√(σ² + ε), for [`update_buffers`](Layer::update_buffers) μ and σ². Its statistics
+    /// are per feature, or per channel `C` for a [`BatchNorm2d`](super::BatchNorm2d).
     ///
     /// ```
-    /// use typenet_core::{layers::BatchNormCache, Flat, dim::{U2, U3}};
+    /// use typenet_core::{layers::BatchNormCache, Flat, dim::{U2, U3, U12}};
     /// assert_eq!(BatchNormCache::<U2, U3, f32>::LEN, 2 * 3 + 3 * 3);
+    /// assert_eq!(BatchNormCache::<U2, U12, f32, U3>::LEN, 2 * 12 + 3 * 3);
     /// ```
-    pub struct BatchNormCache[B: ArrayLength, W: ArrayLength, T = f32][B: ArrayLength, W: ArrayLength, T: Scalar][B, W, T] (T, (B, W)) {
+    pub struct BatchNormCache[B: ArrayLength, W: ArrayLength, T = f32, C: ArrayLength = W][B: ArrayLength, W: ArrayLength, T: Scalar, C: ArrayLength][B, W, T, C] (T, (B, W, C)) {
         /// x̂ = (x − μ)/√(σ² + ε), `B`×`W`.
         pub x_hat: Matrix<B, W, T>,
-        /// 1/√(σ² + ε) per feature.
-        pub inv_std: GenericArray<T, W>,
-        /// μ per feature: the batch's mean in training, the running mean in evaluation.
-        pub mean: GenericArray<T, W>,
-        /// σ² per feature: the batch's biased variance (divided by `B`) in training, the
-        /// running variance in evaluation.
-        pub var: GenericArray<T, W>,
+        /// 1/√(σ² + ε) per feature (channel).
+        pub inv_std: GenericArray<T, C>,
+        /// μ per feature (channel): the batch's mean in training, the running mean in
+        /// evaluation.
+        pub mean: GenericArray<T, C>,
+        /// σ² per feature (channel): the batch's biased variance in training, the running
+        /// variance in evaluation.
+        pub var: GenericArray<T, C>,
     }
 }
 
@@ -222,16 +225,165 @@ impl<W: ArrayLength, T: Scalar> Tensors<T> for BatchNormBuffers<W, T> {
     }
 }
 
-/// `out[j] = Σ_b f(b, j)` over the `B` rows of a batch, row by row.
-fn sum_over_batch<B: ArrayLength, W: ArrayLength, T: Scalar>(
-    out: &mut GenericArray<T, W>,
+/// `out[c] = Σ_b Σ_s f(b, c·area + s)` over the `B` rows of a batch and the `area` values of
+/// each channel `c`, row by row.
+fn sum_over_batch<B: ArrayLength, C: ArrayLength, T: Scalar>(
+    out: &mut GenericArray<T, C>,
+    area: usize,
     f: impl Fn(usize, usize) -> T,
 ) {
     out.fill(T::ZERO);
     for b in 0..B::USIZE {
-        for (j, o) in out.iter_mut().enumerate() {
-            *o += f(b, j);
+        for (c, o) in out.iter_mut().enumerate() {
+            for j in c * area..(c + 1) * area {
+                *o += f(b, j);
+            }
         }
+    }
+}
+
+/// The values per channel of a row of `W` values in `C` channels (1 for [`BatchNorm`]).
+const fn area<W: ArrayLength, C: ArrayLength>() -> usize {
+    W::USIZE / C::USIZE
+}
+
+/// The forward pass of batch normalization over `C` channels of `W`/`C` adjacent values
+/// each: [`BatchNorm`] (one value per channel) and [`BatchNorm2d`](super::BatchNorm2d).
+pub(super) fn forward_channels<B, W, C, T, M>(
+    eps: f64,
+    params: &BatchNormParams<C, T>,
+    buffers: &BatchNormBuffers<C, T>,
+    (x, y): (&Matrix<B, W, T>, &mut Matrix<B, W, T>),
+    cache: &mut BatchNormCache<B, W, T, C>,
+) where
+    B: ArrayLength,
+    W: ArrayLength,
+    C: ArrayLength,
+    T: Scalar,
+    M: Mode,
+{
+    let area = area::<W, C>();
+    let n = T::from_usize(B::USIZE * area);
+    if M::TRAINING {
+        // μ = Σ x / n over the batch and the channel's values
+        sum_over_batch::<B, C, T>(&mut cache.mean, area, |b, j| x[(b, j)] / n);
+        let mean = &cache.mean;
+        // σ² = Σ (x − μ)² / n
+        sum_over_batch::<B, C, T>(&mut cache.var, area, |b, j| {
+            let d = x[(b, j)] - mean[j / area];
+            d * d / n
+        });
+    } else {
+        cache.mean.copy_from_slice(&buffers.running_mean);
+        cache.var.copy_from_slice(&buffers.running_var);
+    }
+    let eps = T::from_f64(eps);
+    for (s, &var) in cache.inv_std.iter_mut().zip(&cache.var) {
+        *s = T::ONE / (var + eps).sqrt();
+    }
+    let (gamma, beta) = (&params.weight, &params.bias);
+    for (b, row) in x.rows().iter().enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            let c = j / area;
+            // x̂ = (x − μ)/√(σ² + ε); in training μ and σ² depend on x (see backward)
+            let x_hat = (x - cache.mean[c]) * cache.inv_std[c];
+            cache.x_hat[(b, j)] = x_hat;
+            // y = γ·x̂ + β  ⇒  ∂y/∂γ = x̂, ∂y/∂β = 1, ∂y/∂x̂ = γ
+            y[(b, j)] = gamma[c] * x_hat + beta[c];
+        }
+    }
+}
+
+/// Normalization with the running statistics, computing each channel's 1/√(σ² + ε) as the
+/// evaluation forward pass does, so that the output is the same bit for bit.
+pub(super) fn infer_channels<B, W, C, T>(
+    eps: f64,
+    params: &BatchNormParams<C, T>,
+    buffers: &BatchNormBuffers<C, T>,
+    x: &Matrix<B, W, T>,
+    y: &mut Matrix<B, W, T>,
+) where
+    B: ArrayLength,
+    W: ArrayLength,
+    C: ArrayLength,
+    T: Scalar,
+{
+    let area = area::<W, C>();
+    let eps = T::from_f64(eps);
+    let (gamma, beta) = (&params.weight, &params.bias);
+    let (mean, var) = (&buffers.running_mean, &buffers.running_var);
+    for c in 0..C::USIZE {
+        let inv_std = T::ONE / (var[c] + eps).sqrt();
+        for b in 0..B::USIZE {
+            for j in c * area..(c + 1) * area {
+                let x_hat = (x[(b, j)] - mean[c]) * inv_std;
+                y[(b, j)] = gamma[c] * x_hat + beta[c];
+            }
+        }
+    }
+}
+
+/// The training-mode backward pass over channels, through the batch's μ and σ².
+pub(super) fn backward_channels<B, W, C, T>(
+    gamma: &GenericArray<T, C>,
+    cache: &BatchNormCache<B, W, T, C>,
+    dy: &Matrix<B, W, T>,
+    grads: &mut BatchNormParams<C, T>,
+    dx: Option<&mut Matrix<B, W, T>>,
+) where
+    B: ArrayLength,
+    W: ArrayLength,
+    C: ArrayLength,
+    T: Scalar,
+{
+    let area = area::<W, C>();
+    // dL/dβ = Σ dy
+    sum_over_batch::<B, C, T>(&mut grads.bias, area, |b, j| dy[(b, j)]);
+    // dL/dγ = Σ dy·x̂
+    sum_over_batch::<B, C, T>(&mut grads.weight, area, |b, j| {
+        dy[(b, j)] * cache.x_hat[(b, j)]
+    });
+    let Some(dx) = dx else { return };
+    let n = T::from_usize(B::USIZE * area);
+    for (b, row) in dx.rows_mut().iter_mut().enumerate() {
+        for (j, dx) in row.iter_mut().enumerate() {
+            let c = j / area;
+            // dL/dx̂ = γ·dy, and x̂ = (x − μ)/√(σ² + ε) with ∂μ/∂x = 1/n and
+            // ∂σ²/∂x = 2(x − μ)/n  ⇒
+            // dL/dx = (γ/√(σ² + ε)/n)·(n·dy − Σ dy − x̂·Σ dy·x̂)
+            let k = gamma[c] * cache.inv_std[c] / n;
+            let sums = grads.bias[c] + cache.x_hat[(b, j)] * grads.weight[c];
+            *dx = k * (n * dy[(b, j)] - sums);
+        }
+    }
+}
+
+/// running_mean ← (1 − m)·running_mean + m·μ and running_var ← (1 − m)·running_var +
+/// m·σ²·n/(n − 1), m the momentum and n the values per channel in the batch.
+pub(super) fn update_running<B, W, C, T>(
+    momentum: f64,
+    buffers: &mut BatchNormBuffers<C, T>,
+    cache: &BatchNormCache<B, W, T, C>,
+) where
+    B: ArrayLength,
+    W: ArrayLength,
+    C: ArrayLength,
+    T: Scalar,
+{
+    let n = B::USIZE * area::<W, C>();
+    // A batch of one value per channel has no unbiased variance. Networks refuse to train on
+    // one at compile time (MIN_TRAINING_BATCH); called directly, the statistics stay as they
+    // are.
+    if n < 2 {
+        return;
+    }
+    let (m, keep) = (T::from_f64(momentum), T::from_f64(1.0 - momentum));
+    let unbiased = T::from_f64(n as f64 / (n - 1) as f64);
+    for (r, &mean) in buffers.running_mean.iter_mut().zip(&cache.mean) {
+        *r = keep * *r + m * mean;
+    }
+    for (r, &var) in buffers.running_var.iter_mut().zip(&cache.var) {
+        *r = keep * *r + m * var * unbiased;
     }
 }
 
@@ -258,35 +410,8 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
     }
 
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
-        let (x, cache) = (io.x, io.cache);
-        let n = T::from_usize(B::USIZE);
-        if M::TRAINING {
-            // μ = Σ_b x / B
-            sum_over_batch::<B, W, T>(&mut cache.mean, |b, j| x[(b, j)] / n);
-            let mean = &cache.mean;
-            // σ² = Σ_b (x − μ)² / B
-            sum_over_batch::<B, W, T>(&mut cache.var, |b, j| {
-                let d = x[(b, j)] - mean[j];
-                d * d / n
-            });
-        } else {
-            cache.mean.copy_from_slice(&io.buffers.running_mean);
-            cache.var.copy_from_slice(&io.buffers.running_var);
-        }
-        let eps = T::from_f64(self.eps);
-        for (s, &var) in cache.inv_std.iter_mut().zip(&cache.var) {
-            *s = T::ONE / (var + eps).sqrt();
-        }
-        let (gamma, beta) = (&io.params.weight, &io.params.bias);
-        for (b, row) in x.rows().iter().enumerate() {
-            for (j, &x) in row.iter().enumerate() {
-                // x̂ = (x − μ)/√(σ² + ε); in training μ and σ² depend on x (see backward)
-                let x_hat = (x - cache.mean[j]) * cache.inv_std[j];
-                cache.x_hat[(b, j)] = x_hat;
-                // y = γ·x̂ + β  ⇒  ∂y/∂γ = x̂, ∂y/∂β = 1, ∂y/∂x̂ = γ
-                io.y[(b, j)] = gamma[j] * x_hat + beta[j];
-            }
-        }
+        let (params, buffers) = (io.params, io.buffers);
+        forward_channels::<B, W, W, T, M>(self.eps, params, buffers, (io.x, io.y), io.cache);
     }
 
     /// Normalizes with the running statistics, computing each feature's 1/√(σ² + ε) as the
@@ -298,57 +423,19 @@ impl<T: Scalar, W: ArrayLength> Layer<T> for BatchNorm<W> {
         x: &Matrix<B, W, T>,
         y: &mut Matrix<B, W, T>,
     ) {
-        let eps = T::from_f64(self.eps);
-        let (gamma, beta) = (&params.weight, &params.bias);
-        let (mean, var) = (&buffers.running_mean, &buffers.running_var);
-        for j in 0..W::USIZE {
-            let inv_std = T::ONE / (var[j] + eps).sqrt();
-            for b in 0..B::USIZE {
-                let x_hat = (x[(b, j)] - mean[j]) * inv_std;
-                y[(b, j)] = gamma[j] * x_hat + beta[j];
-            }
-        }
+        infer_channels(self.eps, params, buffers, x, y);
     }
 
     /// The training-mode derivative, through the batch's μ and σ². (After an evaluation
     /// pass, where μ and σ² are constants, the derivative would be dy·γ/√(σ² + ε).)
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
-        let (dy, cache, grads) = (io.dy, io.cache, io.grads);
-        // dL/dβ = Σ_b dy
-        sum_over_batch::<B, W, T>(&mut grads.bias, |b, j| dy[(b, j)]);
-        // dL/dγ = Σ_b dy·x̂
-        sum_over_batch::<B, W, T>(&mut grads.weight, |b, j| dy[(b, j)] * cache.x_hat[(b, j)]);
-        if let Some(dx) = io.dx {
-            let n = T::from_usize(B::USIZE);
-            for (b, row) in dx.rows_mut().iter_mut().enumerate() {
-                for (j, dx) in row.iter_mut().enumerate() {
-                    // dL/dx̂ = γ·dy, and x̂ = (x − μ)/√(σ² + ε) with ∂μ/∂x = 1/B and
-                    // ∂σ²/∂x = 2(x − μ)/B  ⇒
-                    // dL/dx = (γ/√(σ² + ε)/B)·(B·dy − Σ_b dy − x̂·Σ_b dy·x̂)
-                    let k = io.params.weight[j] * cache.inv_std[j] / n;
-                    let sums = grads.bias[j] + cache.x_hat[(b, j)] * grads.weight[j];
-                    *dx = k * (n * dy[(b, j)] - sums);
-                }
-            }
-        }
+        backward_channels(&io.params.weight, io.cache, io.dy, io.grads, io.dx);
     }
 
     /// running_mean ← (1 − m)·running_mean + m·μ and running_var ← (1 − m)·running_var +
     /// m·σ²·B/(B − 1), m the momentum; from the cache of a training pass.
     fn update_buffers<B: ArrayLength>(&self, buffers: &mut Self::Buffers, cache: &Self::Cache<B>) {
-        // A batch of one row has no unbiased variance. Networks refuse to train on one at
-        // compile time (MIN_TRAINING_BATCH); called directly, the statistics stay as they are.
-        if B::USIZE < 2 {
-            return;
-        }
-        let (m, keep) = (T::from_f64(self.momentum), T::from_f64(1.0 - self.momentum));
-        let unbiased = T::from_f64(B::USIZE as f64 / (B::USIZE - 1) as f64);
-        for (r, &mean) in buffers.running_mean.iter_mut().zip(&cache.mean) {
-            *r = keep * *r + m * mean;
-        }
-        for (r, &var) in buffers.running_var.iter_mut().zip(&cache.var) {
-            *r = keep * *r + m * var * unbiased;
-        }
+        update_running(self.momentum, buffers, cache);
     }
 }
 
@@ -506,14 +593,14 @@ mod tests {
         params.bias = test_weights(2);
         let (mut x, c): (Matrix<U3, U4, f64>, Matrix<U3, U4, f64>) =
             (test_weights(3), test_weights(4));
-        let (y, cache) = train(norm, (&params, &buffers), &x);
+        let (y, mut cache) = train(norm, (&params, &buffers), &x);
         let (mut grads, mut dx) = (Params::zeroed(), Matrix::zeros());
         grads.as_flat_mut().fill(7.0); // overwritten, not added to
         norm.backward(Backward {
             params: &params,
             x: &x,
             y: &y,
-            cache: &cache,
+            cache: &mut cache,
             dy: &c,
             grads: &mut grads,
             dx: Some(&mut dx),

@@ -180,7 +180,7 @@ mod tests {
             params,
             x,
             y: &y,
-            cache: &[],
+            cache: &mut [],
             dy: c,
             grads,
             dx: Some(&mut dx),

@@ -214,7 +214,7 @@ mod tests {
             params: &[],
             x,
             y,
-            cache: mask,
+            cache: &mut mask.clone(),
             dy,
             grads: &mut [],
             dx: Some(&mut dx),

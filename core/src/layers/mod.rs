@@ -15,18 +15,28 @@
 //! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
 //! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 
+mod avg_pool2d;
 mod batch_norm;
+mod batch_norm2d;
+mod conv2d;
 mod dense;
 mod dropout;
+mod max_pool2d;
 mod relu;
 mod sigmoid;
+mod spatial;
 mod tanh;
 
+pub use avg_pool2d::AvgPool2d;
 pub use batch_norm::{BatchNorm, BatchNormBuffers, BatchNormCache, BatchNormParams};
+pub use batch_norm2d::BatchNorm2d;
+pub use conv2d::{Conv2d, Conv2dGeometry, Conv2dParams};
 pub use dense::{Dense, DenseParams};
 pub use dropout::Dropout;
+pub use max_pool2d::MaxPool2d;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
+pub use spatial::Pool2dGeometry;
 pub use tanh::Tanh;
 
 use crate::mode::Mode;
@@ -58,8 +68,9 @@ pub struct Backward<'a, L: Layer<T>, B: ArrayLength, T: Scalar> {
     pub x: &'a Matrix<B, L::Input, T>,
     /// The output the forward pass produced.
     pub y: &'a Matrix<B, L::Output, T>,
-    /// What the forward pass cached.
-    pub cache: &'a L::Cache<B>,
+    /// What the forward pass cached. The backward pass may overwrite it, as scratch (a
+    /// convolution rebuilds each row's patches there): nothing reads it afterwards.
+    pub cache: &'a mut L::Cache<B>,
     /// dL/dy.
     pub dy: &'a Matrix<B, L::Output, T>,
     /// dL/dparams, overwritten.
@@ -248,6 +259,70 @@ pub(crate) mod tests {
         infer_y
     }
 
+    /// A training forward pass (a fresh seeded source each time, so that it is a function).
+    pub fn train_forward<L: Layer<f64>, B: ArrayLength>(
+        layer: L,
+        (params, buffers): (&L::Params, &L::Buffers),
+        x: &Matrix<B, L::Input, f64>,
+    ) -> (Matrix<B, L::Output, f64>, L::Cache<B>) {
+        let (mut y, mut cache) = (Matrix::zeroed(), L::Cache::<B>::zeroed());
+        let io = Forward {
+            params,
+            buffers,
+            x,
+            y: &mut y,
+            cache: &mut cache,
+        };
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+        layer.forward(io, &mut crate::mode::Train::new(&mut rng));
+        (y, cache)
+    }
+
+    /// Checks a layer's backward pass after a training forward pass against central
+    /// differences, for its parameters and its input, with the loss Σ cₖ·yₖ (c from `seed`);
+    /// the gradients must overwrite what their blocks held, and leaving out dL/dx must not
+    /// change dL/dparams. Returns how many parameter and input derivatives were checked.
+    pub fn check_layer_backward<L: Layer<f64>, B: ArrayLength>(
+        layer: L,
+        params: &mut L::Params,
+        buffers: &L::Buffers,
+        x: &mut Matrix<B, L::Input, f64>,
+        seed: u64,
+    ) -> (usize, usize) {
+        let c: Matrix<B, L::Output, f64> = test_weights(seed);
+        let backward = |params: &L::Params, x: &Matrix<B, L::Input, f64>, with_dx: bool| {
+            let (y, mut cache) = train_forward(layer, (params, buffers), x);
+            let (mut grads, mut dx) = (L::Params::zeroed(), Matrix::zeroed());
+            grads.as_flat_mut().fill(7.0);
+            dx.fill(7.0);
+            layer.backward(Backward {
+                params,
+                x,
+                y: &y,
+                cache: &mut cache,
+                dy: &c,
+                grads: &mut grads,
+                dx: if with_dx { Some(&mut dx) } else { None },
+            });
+            (grads, dx)
+        };
+        let (grads, dx) = backward(params, x, true);
+        let (grads_alone, _) = backward(params, x, false);
+        assert_eq!(grads.as_flat(), grads_alone.as_flat());
+        let loss = |p: &L::Params, x: &Matrix<B, L::Input, f64>| {
+            weighted_sum(&c, &train_forward(layer, (p, buffers), x).0)
+        };
+        let checked_params = GradCheck::F64
+            .run(params, &grads, |p| loss(p, x))
+            .unwrap_or_else(|e| panic!("{layer}: parameters: {e}"))
+            .checked;
+        let checked_x = GradCheck::F64
+            .run(x, &dx, |x| loss(params, x))
+            .unwrap_or_else(|e| panic!("{layer}: input: {e}"))
+            .checked;
+        (checked_params, checked_x)
+    }
+
     /// Checks an activation's backward pass against central differences at `x`, with the
     /// loss Σ cₖ·f(x)ₖ.
     pub fn check_activation<A: Activation>(x: [[f64; 4]; 3]) {
@@ -272,7 +347,7 @@ pub(crate) mod tests {
             params: &[],
             x: &x,
             y: &y,
-            cache: &[],
+            cache: &mut [],
             dy: &c,
             grads: &mut [],
             dx: Some(&mut dx),

@@ -1,0 +1,347 @@
+//! What convolutions and pooling share: the arithmetic of a window sliding over one axis, the
+//! geometry of pooling, and the im2col copies between a `[C, H, W]` row and its patches.
+
+use crate::Scalar;
+use core::fmt;
+use core::ops::Range;
+
+/// The number of positions of a window of `kernel` sliding by `stride` over `size` values
+/// padded by `padding` on both sides: (size + 2·padding − kernel)/stride + 1, floored as
+/// PyTorch does; `None` when the window is larger than the padded input or a number is 0.
+pub(crate) const fn positions(
+    size: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+) -> Option<usize> {
+    let padded = size + 2 * padding;
+    if size == 0 || kernel == 0 || stride == 0 || kernel > padded {
+        None
+    } else {
+        Some((padded - kernel) / stride + 1)
+    }
+}
+
+/// One axis of a window sliding over a padded input: `size` inputs, `out` positions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Axis {
+    pub size: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub out: usize,
+}
+
+impl Axis {
+    /// The axis, with no positions when the window does not fit.
+    pub const fn new(size: usize, kernel: usize, stride: usize, padding: usize) -> Self {
+        let out = match positions(size, kernel, stride, padding) {
+            Some(n) => n,
+            None => 0,
+        };
+        Axis {
+            size,
+            kernel,
+            stride,
+            padding,
+            out,
+        }
+    }
+
+    /// The positions `o` whose window's element `k` falls inside the input, that is
+    /// 0 ≤ o·stride + k − padding < size.
+    #[inline]
+    pub fn inside(&self, k: usize) -> Range<usize> {
+        let first = (self.padding.saturating_sub(k)).div_ceil(self.stride);
+        // o·stride ≤ size − 1 + padding − k
+        let end = match (self.size + self.padding).checked_sub(k + 1) {
+            Some(last) => (last / self.stride + 1).min(self.out),
+            None => 0,
+        };
+        first.min(end)..end
+    }
+
+    /// The input index of element `k` of window `o` (which must be inside).
+    #[inline(always)]
+    pub fn input(&self, o: usize, k: usize) -> usize {
+        o * self.stride + k - self.padding
+    }
+}
+
+/// The two axes of a window over `[C, H, W]` rows, and the channels.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plane {
+    pub channels: usize,
+    pub h: Axis,
+    pub w: Axis,
+}
+
+impl Plane {
+    /// The plane of a valid geometry (the caller checked it with [`positions`]).
+    pub const fn new(
+        input: [usize; 3],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> Self {
+        Plane {
+            channels: input[0],
+            h: Axis::new(input[1], kernel[0], stride[0], padding[0]),
+            w: Axis::new(input[2], kernel[1], stride[1], padding[1]),
+        }
+    }
+
+    /// Values per channel of the input, H·W.
+    pub const fn input_area(&self) -> usize {
+        self.h.size * self.w.size
+    }
+
+    /// Positions per channel of the output, OH·OW.
+    pub const fn output_area(&self) -> usize {
+        self.h.out * self.w.out
+    }
+
+    /// Writes the patches of one input row `x` (`[C, H, W]`) into `col`, a (C·KH·KW)×(OH·OW)
+    /// row-major matrix: row (c, i, j) holds, for every output position, the input under
+    /// kernel element (i, j) of channel c, or 0 in the padding.
+    pub fn im2col<T: Scalar>(&self, x: &[T], col: &mut [T]) {
+        let (h, w, area) = (self.h, self.w, self.output_area());
+        let mut rows = col.chunks_exact_mut(area);
+        for channel in x.chunks_exact(self.input_area()).take(self.channels) {
+            for i in 0..h.kernel {
+                for j in 0..w.kernel {
+                    let Some(row) = rows.next() else { return };
+                    let (oh_inside, ow_inside) = (h.inside(i), w.inside(j));
+                    for (oh, out) in row.chunks_exact_mut(w.out).enumerate() {
+                        if !oh_inside.contains(&oh) {
+                            out.fill(T::ZERO);
+                            continue;
+                        }
+                        let src = &channel[h.input(oh, i) * w.size..][..w.size];
+                        out[..ow_inside.start].fill(T::ZERO);
+                        out[ow_inside.end..].fill(T::ZERO);
+                        for ow in ow_inside.clone() {
+                            out[ow] = src[w.input(ow, j)];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`im2col`](Plane::im2col): adds each patch value of `col` to the input
+    /// it was copied from, in `dx` (one `[C, H, W]` row). Padding receives nothing.
+    pub fn col2im_add<T: Scalar>(&self, col: &[T], dx: &mut [T]) {
+        let (h, w, area) = (self.h, self.w, self.output_area());
+        let mut rows = col.chunks_exact(area);
+        for channel in dx.chunks_exact_mut(self.input_area()).take(self.channels) {
+            for i in 0..h.kernel {
+                for j in 0..w.kernel {
+                    let Some(row) = rows.next() else { return };
+                    let ow_inside = w.inside(j);
+                    for oh in h.inside(i) {
+                        let dst = &mut channel[h.input(oh, i) * w.size..][..w.size];
+                        let src = &row[oh * w.out..][..w.out];
+                        for ow in ow_inside.clone() {
+                            dst[w.input(ow, j)] += src[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where a pooling window slides over `[C, H, W]` rows: PyTorch's `MaxPool2d` and
+/// `AvgPool2d` arguments for one input shape.
+///
+/// ```
+/// use typenet_core::layers::Pool2dGeometry;
+/// let pool = Pool2dGeometry::new([8, 28, 28], [2, 2]);
+/// assert_eq!((pool.stride, pool.padding), ([2, 2], [0, 0]));
+/// assert_eq!(pool.output(), Some([8, 14, 14]));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pool2dGeometry {
+    /// The input's shape, `[C, H, W]`.
+    pub input: [usize; 3],
+    /// The window, `[KH, KW]`.
+    pub kernel: [usize; 2],
+    /// The step between windows, `[SH, SW]` (PyTorch's default: the kernel).
+    pub stride: [usize; 2],
+    /// Implicit padding on both sides, `[PH, PW]`, at most half the kernel (PyTorch's rule).
+    pub padding: [usize; 2],
+}
+
+impl Pool2dGeometry {
+    /// A window of `kernel` with PyTorch's defaults: stride equal to the kernel, no padding.
+    pub const fn new(input: [usize; 3], kernel: [usize; 2]) -> Self {
+        Pool2dGeometry {
+            input,
+            kernel,
+            stride: kernel,
+            padding: [0, 0],
+        }
+    }
+
+    /// The output's shape `[C, OH, OW]`, OH = (H + 2·PH − KH)/SH + 1 floored (and OW
+    /// alike); `None` when the geometry is invalid (see [`check`](Pool2dGeometry::check)).
+    pub const fn output(&self) -> Option<[usize; 3]> {
+        if self.check().is_err() {
+            return None;
+        }
+        let plane = self.plane();
+        Some([self.input[0], plane.h.out, plane.w.out])
+    }
+
+    /// Whether the window fits: every size, kernel and stride at least 1, padding at most
+    /// half the kernel, and the window no larger than the padded input. The error says
+    /// what is wrong.
+    pub const fn check(&self) -> Result<(), &'static str> {
+        let [c, h, w] = self.input;
+        if c == 0 || h == 0 || w == 0 {
+            return Err("a pooling input must have at least 1 channel, row and column");
+        }
+        if self.kernel[0] == 0 || self.kernel[1] == 0 || self.stride[0] == 0 || self.stride[1] == 0
+        {
+            return Err("a pooling kernel and stride must be at least 1");
+        }
+        if 2 * self.padding[0] > self.kernel[0] || 2 * self.padding[1] > self.kernel[1] {
+            return Err("pooling padding must be at most half the kernel");
+        }
+        if positions(h, self.kernel[0], self.stride[0], self.padding[0]).is_none()
+            || positions(w, self.kernel[1], self.stride[1], self.padding[1]).is_none()
+        {
+            return Err("a pooling window must not be larger than its padded input");
+        }
+        Ok(())
+    }
+
+    /// The geometry against a layer's widths `I` = C·H·W and `O` = C·OH·OW; panics (a
+    /// compile error in a constant) when it is invalid or disagrees.
+    pub(crate) const fn assert_widths(&self, input: usize, output: usize) {
+        if let Err(message) = self.check() {
+            panic!("{}", message);
+        }
+        let [c, h, w] = self.input;
+        let plane = self.plane();
+        if c * h * w != input {
+            panic!("the pooling layer's input width is not C·H·W of its geometry");
+        }
+        if c * plane.output_area() != output {
+            panic!("the pooling layer's output width is not C·OH·OW of its geometry");
+        }
+    }
+
+    pub(crate) const fn plane(&self) -> Plane {
+        Plane::new(self.input, self.kernel, self.stride, self.padding)
+    }
+}
+
+/// `[C, H, W]` as `name [C, H, W] → [C′, H′, W′]`.
+pub(crate) fn write_shapes(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    input: [usize; 3],
+    output: [usize; 3],
+) -> fmt::Result {
+    let [c, h, w] = input;
+    let [oc, oh, ow] = output;
+    write!(f, "{name} [{c}, {h}, {w}] → [{oc}, {oh}, {ow}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn positions_floor_as_pytorch() {
+        assert_eq!(positions(28, 5, 1, 2), Some(28));
+        assert_eq!(positions(14, 5, 1, 0), Some(10));
+        assert_eq!(positions(7, 2, 2, 0), Some(3)); // 7 → 3, one column left over
+        assert_eq!(positions(4, 5, 1, 0), None);
+        assert_eq!(positions(4, 5, 1, 1), Some(2));
+        assert_eq!(positions(4, 0, 1, 0), None);
+        assert_eq!(positions(4, 2, 0, 0), None);
+    }
+
+    /// `inside` against the definition, over many axes.
+    #[test]
+    fn inside_is_the_positions_that_read_the_input() {
+        for size in 1..7 {
+            for kernel in 1..5 {
+                for stride in 1..4 {
+                    for padding in 0..3 {
+                        let Some(out) = positions(size, kernel, stride, padding) else {
+                            continue;
+                        };
+                        let axis = Axis {
+                            size,
+                            kernel,
+                            stride,
+                            padding,
+                            out,
+                        };
+                        for k in 0..kernel {
+                            let expected: Vec<usize> = (0..out)
+                                .filter(|&o| {
+                                    let i = (o * stride + k) as isize - padding as isize;
+                                    0 <= i && i < size as isize
+                                })
+                                .collect();
+                            let found: Vec<usize> = axis.inside(k).collect();
+                            assert_eq!(found, expected, "{axis:?} k {k}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// im2col by hand for a 1×3×3 input, kernel 2×2, stride 1, padding 1 (4×4 outputs).
+    #[test]
+    fn im2col_by_hand_and_col2im_is_its_adjoint() {
+        let plane = Plane::new([1, 3, 3], [2, 2], [1, 2], [1, 1]);
+        assert_eq!((plane.h.out, plane.w.out), (4, 2));
+        let x: Vec<f64> = (1..=9).map(f64::from).collect();
+        let mut col = [0.0; 4 * 8];
+        plane.im2col(&x, &mut col);
+        // Kernel element (0, 0) reads x[oh − 1, 2·ow − 1].
+        assert_eq!(col[..8], [0., 0., 0., 2., 0., 5., 0., 8.]);
+        // Kernel element (1, 1) reads x[oh, 2·ow].
+        assert_eq!(col[24..], [1., 3., 4., 6., 7., 9., 0., 0.]);
+        // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for any c.
+        let c: Vec<f64> = (0..32).map(|k| f64::from(k * 7 % 11) - 5.0).collect();
+        let mut back = [0.0; 9];
+        plane.col2im_add(&c, &mut back);
+        let left: f64 = col.iter().zip(&c).map(|(a, b)| a * b).sum();
+        let right: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+        assert_eq!(left, right);
+    }
+
+    #[test]
+    fn pool_geometry_checks() {
+        let ok = Pool2dGeometry::new([2, 5, 5], [2, 2]);
+        assert_eq!(ok.output(), Some([2, 2, 2]));
+        let padded = Pool2dGeometry {
+            padding: [1, 1],
+            ..ok
+        };
+        assert_eq!(padded.output(), Some([2, 3, 3]));
+        let too_much = Pool2dGeometry {
+            padding: [2, 1],
+            ..ok
+        };
+        assert_eq!(
+            too_much.check(),
+            Err("pooling padding must be at most half the kernel")
+        );
+        let large = Pool2dGeometry::new([2, 5, 5], [6, 1]);
+        assert!(large
+            .check()
+            .unwrap_err()
+            .contains("larger than its padded input"));
+        assert!(Pool2dGeometry::new([2, 5, 0], [1, 1]).output().is_none());
+    }
+}
