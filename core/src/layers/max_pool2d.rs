@@ -35,10 +35,15 @@ impl<I: ArrayLength, O: ArrayLength> MaxPool2d<I, O> {
     /// Max pooling over `geometry`.
     ///
     /// # Panics
-    /// If the geometry is invalid ([`Pool2dGeometry::check`]) or disagrees with `I` or `O`;
-    /// in a constant, as the network macro builds layers, that is a compile error.
+    /// If the geometry is invalid ([`Pool2dGeometry::check`]) or disagrees with `I` or `O`,
+    /// or a channel has more than 2²⁴ values (its positions are kept as `f32`s); in a
+    /// constant, as the network macro builds layers, that is a compile error.
     pub const fn new(geometry: Pool2dGeometry) -> Self {
         geometry.assert_widths(I::USIZE, O::USIZE);
+        assert!(
+            geometry.input[1] * geometry.input[2] <= 1 << 24,
+            "MaxPool2d: a channel of more than 2^24 values is not supported"
+        );
         MaxPool2d {
             geometry,
             widths: PhantomData,
@@ -77,22 +82,17 @@ impl<I, O> fmt::Display for MaxPool2d<I, O> {
 /// its last NaN (PyTorch's rule: a value wins when it is greater or NaN).
 #[inline]
 fn window_max<T: Scalar>(plane: &Plane, channel: &[T], oh: usize, ow: usize) -> usize {
-    let (h, w) = (plane.h, plane.w);
-    let (mut best, mut max) = (usize::MAX, T::from_f64(f64::NEG_INFINITY));
-    for i in 0..h.kernel {
-        if !h.inside(i).contains(&oh) {
-            continue;
-        }
-        let row = h.input(oh, i) * w.size;
-        for j in 0..w.kernel {
-            if !w.inside(j).contains(&ow) {
-                continue;
-            }
-            let at = row + w.input(ow, j);
-            let v = channel[at];
-            if best == usize::MAX || v > max || v.is_nan() {
-                (best, max) = (at, v);
-            }
+    let (rows, cols) = (plane.h.window(oh), plane.w.window(ow));
+    let width = plane.w.size;
+    let mut best = rows.start * width + cols.start;
+    let mut max = channel[best];
+    for r in rows {
+        let row = &channel[r * width..][cols.clone()];
+        for (c, &v) in (cols.start..).zip(row) {
+            // Selects rather than branches: on real data the branch is a coin toss.
+            let take = v > max || v.is_nan();
+            best = if take { r * width + c } else { best };
+            max = if take { v } else { max };
         }
     }
     best
@@ -103,12 +103,34 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for MaxPool2d<I, O> {
     type Output = O;
     type Params = [T; 0];
     type Buffers = [T; 0];
-    type Cache<B: ArrayLength> = [T; 0];
+    /// Where each output came from: the index of its input within its channel, as a number
+    /// (exact, since [`new`](MaxPool2d::new) caps a channel at 2²⁴ values).
+    type Cache<B: ArrayLength> = Matrix<B, O, T>;
 
     fn init<R: Rng + ?Sized>(&self, _: &mut [T; 0], _: &mut [T; 0], _: &mut R) {}
 
+    /// Picks each window's largest input, as [`infer`](Layer::infer) does, and keeps where
+    /// it was for the backward pass (in either mode, so that a backward pass may follow an
+    /// evaluation pass too).
     fn forward<B: ArrayLength, M: Mode>(&self, io: Forward<'_, Self, B, T>, _: &mut M) {
-        self.infer(io.params, io.buffers, io.x, io.y);
+        let plane = self.geometry.plane();
+        let (inputs, outputs) = (plane.input_area(), plane.output_area());
+        let rows = io.x.rows().iter().zip(io.y.rows_mut());
+        for ((x, y), picks) in rows.zip(io.cache.rows_mut()) {
+            let channels = x.chunks_exact(inputs).zip(y.chunks_exact_mut(outputs));
+            for ((channel, y), picks) in channels.zip(picks.chunks_exact_mut(outputs)) {
+                let windows = y
+                    .chunks_exact_mut(plane.w.out)
+                    .zip(picks.chunks_exact_mut(plane.w.out));
+                for (oh, (y, picks)) in windows.enumerate() {
+                    for (ow, (y, pick)) in y.iter_mut().zip(picks).enumerate() {
+                        let at = window_max(&plane, channel, oh, ow);
+                        *y = channel[at];
+                        *pick = T::from_usize(at);
+                    }
+                }
+            }
+        }
     }
 
     fn infer<B: ArrayLength>(
@@ -131,20 +153,18 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for MaxPool2d<I, O> {
         }
     }
 
-    /// Each window's gradient goes to the input its forward pass picked, found again in `x`.
+    /// Each window's gradient goes to the input its forward pass picked.
     fn backward<B: ArrayLength>(&self, io: Backward<'_, Self, B, T>) {
         let Some(dx) = io.dx else { return };
         let plane = self.geometry.plane();
         let (inputs, outputs) = (plane.input_area(), plane.output_area());
-        let rows = io.x.rows().iter().zip(io.dy.rows()).zip(dx.rows_mut());
-        for ((x, dy), dx) in rows {
+        let rows = io.cache.rows().iter().zip(io.dy.rows()).zip(dx.rows_mut());
+        for ((picks, dy), dx) in rows {
             dx.fill(T::ZERO);
-            let channels = x.chunks_exact(inputs).zip(dx.chunks_exact_mut(inputs));
-            for ((channel, dx), dy) in channels.zip(dy.chunks_exact(outputs)) {
-                for (oh, dy) in dy.chunks_exact(plane.w.out).enumerate() {
-                    for (ow, &d) in dy.iter().enumerate() {
-                        dx[window_max(&plane, channel, oh, ow)] += d;
-                    }
+            let channels = picks.chunks_exact(outputs).zip(dx.chunks_exact_mut(inputs));
+            for ((picks, dx), dy) in channels.zip(dy.chunks_exact(outputs)) {
+                for (&at, &d) in picks.iter().zip(dy) {
+                    dx[at.to_f64() as usize] += d;
                 }
             }
         }
@@ -187,17 +207,25 @@ mod tests {
         check(WIDE, 3);
     }
 
+    /// An evaluation pass (a backward pass may follow one too), then the backward pass.
     fn pool_and_backward(x: [f64; 32]) -> ([f64; 8], [f64; 32]) {
         let x = Matrix::<U1, U32, f64>::from_fn(|_, i| x[i]);
-        let mut y = Matrix::zeros();
-        Layer::<f64>::infer(&HALVE, &[], &[], &x, &mut y);
+        let (mut y, mut picks) = (Matrix::zeros(), Matrix::zeros());
+        let io = Forward {
+            params: &[],
+            buffers: &[],
+            x: &x,
+            y: &mut y,
+            cache: &mut picks,
+        };
+        HALVE.forward(io, &mut crate::mode::Eval);
         let dy = Matrix::<U1, U8, f64>::from_fn(|_, i| (i + 1) as f64);
         let mut dx = Matrix::zeros();
         HALVE.backward(Backward {
             params: &[],
             x: &x,
             y: &y,
-            cache: &mut [],
+            cache: &mut picks,
             dy: &dy,
             grads: &mut [],
             dx: Some(&mut dx),

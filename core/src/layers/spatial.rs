@@ -61,6 +61,14 @@ impl Axis {
         first.min(end)..end
     }
 
+    /// The inputs window `o` covers, padding left out.
+    #[inline]
+    pub fn window(&self, o: usize) -> Range<usize> {
+        let start = o * self.stride;
+        let end = (start + self.kernel).min(self.size + self.padding);
+        start.max(self.padding) - self.padding..end.saturating_sub(self.padding)
+    }
+
     /// The input index of element `k` of window `o` (which must be inside).
     #[inline(always)]
     pub fn input(&self, o: usize, k: usize) -> usize {
@@ -112,16 +120,25 @@ impl Plane {
                 for j in 0..w.kernel {
                     let Some(row) = rows.next() else { return };
                     let (oh_inside, ow_inside) = (h.inside(i), w.inside(j));
+                    if ow_inside.is_empty() {
+                        row.fill(T::ZERO);
+                        continue;
+                    }
+                    let first = w.input(ow_inside.start, j);
                     for (oh, out) in row.chunks_exact_mut(w.out).enumerate() {
                         if !oh_inside.contains(&oh) {
                             out.fill(T::ZERO);
                             continue;
                         }
-                        let src = &channel[h.input(oh, i) * w.size..][..w.size];
+                        let src = &channel[h.input(oh, i) * w.size + first..];
                         out[..ow_inside.start].fill(T::ZERO);
                         out[ow_inside.end..].fill(T::ZERO);
-                        for ow in ow_inside.clone() {
-                            out[ow] = src[w.input(ow, j)];
+                        let out = &mut out[ow_inside.clone()];
+                        if w.stride == 1 {
+                            copy_run(out, src);
+                        } else {
+                            let src = src.iter().step_by(w.stride);
+                            out.iter_mut().zip(src).for_each(|(o, &s)| *o = s);
                         }
                     }
                 }
@@ -139,16 +156,38 @@ impl Plane {
                 for j in 0..w.kernel {
                     let Some(row) = rows.next() else { return };
                     let ow_inside = w.inside(j);
+                    if ow_inside.is_empty() {
+                        continue;
+                    }
+                    let first = w.input(ow_inside.start, j);
                     for oh in h.inside(i) {
-                        let dst = &mut channel[h.input(oh, i) * w.size..][..w.size];
-                        let src = &row[oh * w.out..][..w.out];
-                        for ow in ow_inside.clone() {
-                            dst[w.input(ow, j)] += src[ow];
+                        let dst = &mut channel[h.input(oh, i) * w.size + first..];
+                        let src = &row[oh * w.out..][ow_inside.clone()];
+                        if w.stride == 1 {
+                            dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
+                        } else {
+                            let dst = dst.iter_mut().step_by(w.stride);
+                            dst.zip(src).for_each(|(d, &s)| *d += s);
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// `dst ← src[..dst.len()]`, for the short runs of im2col (an output row), where a call to
+/// `memmove` costs more than the copy: eight values at a time, then one by one.
+#[inline(always)]
+fn copy_run<T: Copy>(dst: &mut [T], src: &[T]) {
+    let src = &src[..dst.len()];
+    let (mut dst8, mut src8) = (dst.chunks_exact_mut(8), src.chunks_exact(8));
+    for (d, s) in (&mut dst8).zip(&mut src8) {
+        let s: &[T; 8] = s.try_into().expect("chunks of 8");
+        *<&mut [T; 8]>::try_from(d).expect("chunks of 8") = *s;
+    }
+    for (d, &s) in dst8.into_remainder().iter_mut().zip(src8.remainder()) {
+        *d = s;
     }
 }
 
@@ -292,6 +331,14 @@ mod tests {
                                 .collect();
                             let found: Vec<usize> = axis.inside(k).collect();
                             assert_eq!(found, expected, "{axis:?} k {k}");
+                        }
+                        for o in 0..out {
+                            let expected: Vec<usize> = (0..kernel)
+                                .filter(|&k| axis.inside(k).contains(&o))
+                                .map(|k| axis.input(o, k))
+                                .collect();
+                            let found: Vec<usize> = axis.window(o).collect();
+                            assert_eq!(found, expected, "{axis:?} window {o}");
                         }
                     }
                 }
