@@ -127,7 +127,8 @@ fn the_figures_cover_convolutions_and_pools() {
     assert_eq!(Conv::<f32>::NETWORK_BYTES, size_of::<Conv<f32>>());
     training_figures_are_the_blocks::<Conv, Adam, 8>(2);
     training_figures_are_the_blocks::<Conv, Sgd, 1>(0);
-    assert!(TrainingMemory::<Conv, Adam, 8>::TOTAL_BYTES <= 512 * 1024);
+    // The network's two `budget:` lines hold these totals to 512 KiB and 16 KiB when it
+    // compiles.
     type I<const B: usize> = InferenceMemory<Conv, B>;
     let net = Conv::<f32>::zeroed();
     let mut scratch = typenet::InferenceScratch::<Conv, 2>::zeroed();
@@ -139,7 +140,6 @@ fn the_figures_cover_convolutions_and_pools() {
     );
     // Each row adds the widest output of each half of the layers: conv1's and norm's 576.
     assert_eq!(I::<2>::SCRATCH_BYTES - I::<1>::SCRATCH_BYTES, 2 * 576 * 4);
-    assert!(I::<1>::TOTAL_BYTES <= 16 * 1024);
 }
 
 #[test]
