@@ -141,7 +141,7 @@ fn batch_norm_training<T: Precision>() -> f64 {
     let (params, buffers) = batch_norm_blocks::<T>();
     let x = matrix::<U4, U3, T, 3>(&T::BN_X);
     let mut rng = StdRng::seed_from_u64(0);
-    let (y, cache) = batch_norm_forward((&params, &buffers), &x, &mut Train::new(&mut rng));
+    let (y, mut cache) = batch_norm_forward((&params, &buffers), &x, &mut Train::new(&mut rng));
     parity.check("Y", y.as_slice(), T::BN_Y.as_flattened());
 
     let dy = matrix::<U4, U3, T, 3>(&T::BN_C);
@@ -203,7 +203,7 @@ fn dropout_with_torch_mask<T: Precision>() -> f64 {
     let mut parity = Comparisons::new(T::NAME, T::TOL);
     let x = matrix::<U4, U5, T, 5>(&T::DROPOUT_X);
     let keep = T::from_f64(1.0 - DROPOUT_P_F64); // torch's noise.div_(1 − p), 1 − p as T
-    let cache = Matrix::<U4, U5, T>::from_fn(|r, c| T::DROPOUT_MASK[r][c] / keep);
+    let mut cache = Matrix::<U4, U5, T>::from_fn(|r, c| T::DROPOUT_MASK[r][c] / keep);
     let y = Matrix::<U4, U5, T>::from_fn(|r, c| x[(r, c)] * cache[(r, c)]);
     parity.check("Y = x ⊙ cache", y.as_slice(), T::DROPOUT_Y.as_flattened());
 

@@ -122,11 +122,13 @@ impl fmt::Display for Dtype {
 }
 
 /// How many of a tensor's dimensions [`Dims`] keeps.
-const KEPT: usize = 5;
+const KEPT: usize = 4;
 
 /// A tensor's dimensions as a file gives them, outermost first: `[8, 4]`, or `[]` for a
-/// single number. The first five are kept (typenet's tensors have at most four: a
-/// convolution's weight); a tensor of higher rank prints its first five and `…`.
+/// single number. The first four are kept (typenet's tensors have at most four: a
+/// convolution's weight); a tensor of higher rank prints its first four and `…`. Each is
+/// kept as a `u32`, so that an error holding two of them stays small: a dimension above
+/// 4,294,967,295, which no tensor in memory has, is kept as that number.
 ///
 /// ```
 /// use typenet_core::io::Dims;
@@ -135,12 +137,12 @@ const KEPT: usize = 5;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Dims {
-    dims: [u64; KEPT],
+    dims: [u32; KEPT],
     rank: u8,
 }
 
 impl Dims {
-    /// The dimensions `dims` (the first five kept, the rank counted up to 255).
+    /// The dimensions `dims` (the first four kept, the rank counted up to 255).
     pub fn new(dims: &[u64]) -> Self {
         let mut d = Dims::SCALAR;
         for &n in dims {
@@ -166,7 +168,7 @@ impl Dims {
 
     fn push(&mut self, n: u64) {
         if let Some(slot) = self.dims.get_mut(usize::from(self.rank)) {
-            *slot = n;
+            *slot = u32::try_from(n).unwrap_or(u32::MAX);
         }
         self.rank = self.rank.saturating_add(1);
     }
@@ -176,16 +178,24 @@ impl Dims {
         usize::from(self.rank)
     }
 
-    /// The dimensions kept (at most five).
-    pub fn dims(&self) -> &[u64] {
-        &self.dims[..self.rank().min(KEPT)]
+    /// The dimensions kept (at most four).
+    ///
+    /// ```
+    /// use typenet_core::io::Dims;
+    /// assert_eq!(Dims::new(&[8, 1, 5, 5, 2]).dims().collect::<Vec<_>>(), [8, 1, 5, 5]);
+    /// assert_eq!(Dims::new(&[8, 1, 5, 5, 2]).to_string(), "[8, 1, 5, 5, …]");
+    /// ```
+    pub fn dims(&self) -> impl Iterator<Item = u64> + '_ {
+        self.dims[..self.rank().min(KEPT)]
+            .iter()
+            .map(|&n| u64::from(n))
     }
 }
 
 impl fmt::Display for Dims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[")?;
-        for (i, n) in self.dims().iter().enumerate() {
+        for (i, n) in self.dims().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }

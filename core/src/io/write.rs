@@ -151,7 +151,7 @@ fn header<T: Scalar>(contents: &dyn Contents<T>, sink: &mut Sink<'_>) -> fmt::Re
                 sink.bytes(b",")?;
                 sink.string(&item.parts)?;
                 write!(sink, ":{{\"dtype\":\"{}\",\"shape\":[", item.dtype())?;
-                for (i, d) in item.dims.dims().iter().enumerate() {
+                for (i, d) in item.dims.dims().enumerate() {
                     if i > 0 {
                         sink.bytes(b",")?;
                     }
