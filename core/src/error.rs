@@ -454,7 +454,7 @@ impl From<crate::data::DataError> for Error {
 /// assert_eq!(err.value, Number::F32(-0.1));
 /// assert_eq!(err.value_f64(), f64::from(-0.1f32));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InvalidHyperParameter {
     /// The parameter, e.g. `"learning rate"`.
     pub name: &'static str,
@@ -621,8 +621,8 @@ mod tests {
     #[test]
     fn invalid_hyper_parameters_convert_and_print_unchanged() {
         let inner = Sgd::new(0.0f64).unwrap_err();
-        let err = Error::from(inner.clone());
-        assert_eq!(err, Error::InvalidHyperParameter(inner.clone()));
+        let err = Error::from(inner);
+        assert_eq!(err, Error::InvalidHyperParameter(inner));
         assert_eq!(message(&err), message(&inner));
         assert!(core::error::Error::source(&err).is_none());
         fn with_question_mark() -> Result<(), Error> {

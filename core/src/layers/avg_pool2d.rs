@@ -1,9 +1,9 @@
 //! 2-D average pooling over `[C, H, W]` rows: each output is the mean of its window.
 
-use super::spatial::{write_shapes, Pool2dGeometry};
+use super::spatial::{write_shapes, Pool2dGeometry, Problem};
 use super::{Backward, Forward, Layer};
 use crate::mode::Mode;
-use crate::{Matrix, Scalar};
+use crate::{InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;
@@ -34,14 +34,25 @@ pub struct AvgPool2d<I, O> {
 impl<I: ArrayLength, O: ArrayLength> AvgPool2d<I, O> {
     /// Average pooling over `geometry`.
     ///
+    /// The constant form, which the `network!` macro uses with a geometry it has checked; at
+    /// run time, use [`try_new`](AvgPool2d::try_new), which returns an error instead.
+    ///
     /// # Panics
     /// If the geometry is invalid ([`Pool2dGeometry::check`]) or disagrees with `I` or `O`;
-    /// in a constant, as the network macro builds layers, that is a compile error.
+    /// in a constant, that is a compile error.
     pub const fn new(geometry: Pool2dGeometry) -> Self {
-        geometry.assert_widths(I::USIZE, O::USIZE);
+        Problem::assert_none(&[geometry.problem_with(I::USIZE, O::USIZE)]);
         AvgPool2d {
             geometry,
             widths: PhantomData,
+        }
+    }
+
+    /// [`new`](AvgPool2d::new), or an error naming the first number that is wrong.
+    pub fn try_new(geometry: Pool2dGeometry) -> Result<Self, InvalidHyperParameter> {
+        match geometry.problem_with(I::USIZE, O::USIZE) {
+            Some(problem) => Err(problem.error),
+            None => Ok(Self::new(geometry)),
         }
     }
 

@@ -1,11 +1,11 @@
 //! 2-D convolution over `[C, H, W]` rows: y = W ⋆ x + b, by im2col into the matrix products.
 
-use super::spatial::{positions, write_shapes, Plane};
+use super::spatial::{too_large, width_problem, write_shapes, zero, Axis, Plane, Problem};
 use super::{Backward, Forward, Layer};
 use crate::gemm::{gemm, Operand, Strides};
 use crate::mode::Mode;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{Init, Matrix, Scalar};
+use crate::{Init, InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -57,22 +57,35 @@ impl Conv2dGeometry {
     }
 
     /// Whether the convolution fits: every size, channel count, kernel and stride at least
-    /// 1, and the kernel no larger than the padded input. The error says what is wrong.
-    pub const fn check(&self) -> Result<(), &'static str> {
-        let [c, h, w] = self.input;
-        if c == 0 || h == 0 || w == 0 || self.out_channels == 0 {
-            return Err("a convolution needs at least 1 channel in and out, row and column");
+    /// 1, and the kernel no larger than the padded input. The error names the first number
+    /// that is wrong.
+    ///
+    /// ```
+    /// use typenet_core::layers::Conv2dGeometry;
+    /// let err = Conv2dGeometry::new([1, 4, 4], 2, [5, 3]).check().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid conv2d kernel: 5 (expected at most the input size plus twice the padding)"
+    /// );
+    /// ```
+    pub const fn check(&self) -> Result<(), InvalidHyperParameter> {
+        match self.problem() {
+            Some(problem) => Err(problem.error),
+            None => Ok(()),
         }
-        let [kh, kw] = self.kernel;
-        if kh == 0 || kw == 0 || self.stride[0] == 0 || self.stride[1] == 0 {
-            return Err("a convolution's kernel and stride must be at least 1");
-        }
-        if positions(h, kh, self.stride[0], self.padding[0]).is_none()
-            || positions(w, kw, self.stride[1], self.padding[1]).is_none()
-        {
-            return Err("a convolution's kernel must not be larger than its padded input");
-        }
-        Ok(())
+    }
+
+    const fn problem(&self) -> Option<Problem> {
+        let ([c, h, w], [kh, kw], [sh, sw], [ph, pw]) =
+            (self.input, self.kernel, self.stride, self.padding);
+        Problem::first(&[
+            zero("conv2d input size", c * h * w, CONV_ZERO),
+            zero("conv2d out_channels", self.out_channels, CONV_ZERO),
+            zero("conv2d kernel", kh * kw, CONV_ZERO),
+            zero("conv2d stride", sh * sw, CONV_ZERO),
+            too_large("conv2d kernel", kh, h, ph, CONV_LARGE),
+            too_large("conv2d kernel", kw, w, pw, CONV_LARGE),
+        ])
     }
 
     /// The patch length C·KH·KW: the fan-in of each output.
@@ -84,6 +97,9 @@ impl Conv2dGeometry {
         Plane::new(self.input, self.kernel, self.stride, self.padding)
     }
 }
+
+const CONV_ZERO: &str = "convolution sizes, channels, kernels and strides must be at least 1";
+const CONV_LARGE: &str = "a convolution's kernel must not be larger than its padded input";
 
 /// A 2-D convolution, as `conv2d(out_channels, kernel = 5, stride = 1, padding = 2)` in
 /// `network!`, like PyTorch's `nn.Conv2d` (zero padding, no dilation, no groups).
@@ -135,39 +151,89 @@ where
 {
     /// A convolution of `geometry` whose weights are drawn with `init`.
     ///
+    /// The constant form, which the `network!` macro uses with a geometry it has checked; at
+    /// run time, use [`try_new`](Conv2d::try_new), which returns an error instead.
+    ///
     /// # Panics
     /// If the geometry is invalid ([`Conv2dGeometry::check`]) or disagrees with one of the
-    /// type's widths; in a constant, as the network macro builds layers, that is a compile
-    /// error.
+    /// type's widths; in a constant, that is a compile error.
     pub const fn new(geometry: Conv2dGeometry, init: Init) -> Self {
-        if let Err(message) = geometry.check() {
-            panic!("{}", message);
-        }
-        let plane = geometry.plane();
-        let [c, h, w] = geometry.input;
-        assert!(I::USIZE == c * h * w, "Conv2d: I must be C·H·W");
-        assert!(
-            OC::USIZE == geometry.out_channels,
-            "Conv2d: OC must be the output channels"
-        );
-        assert!(
-            KH == geometry.kernel[0] && KW == geometry.kernel[1],
-            "Conv2d: KH×KW must be the kernel"
-        );
-        assert!(
-            K::USIZE == geometry.patch_len(),
-            "Conv2d: K must be C·KH·KW"
-        );
-        assert!(P::USIZE == plane.output_area(), "Conv2d: P must be OH·OW");
-        assert!(
-            O::USIZE == OC::USIZE * P::USIZE,
-            "Conv2d: O must be OC·OH·OW"
-        );
+        Problem::assert_none(&[Self::problem(&geometry)]);
         Conv2d {
             init,
             geometry,
             widths: PhantomData,
         }
+    }
+
+    /// [`new`](Conv2d::new), or an error naming the first number that is wrong.
+    ///
+    /// ```
+    /// use typenet_core::layers::{Conv2d, Conv2dGeometry};
+    /// use typenet_core::{Init, dim::{U2, U4, U9, U16, U18}};
+    /// type Conv = Conv2d<U16, U18, U2, U4, U9, 2, 2>;
+    /// assert!(Conv::try_new(Conv2dGeometry::new([1, 4, 4], 2, [2, 2]), Init::He).is_ok());
+    /// let three = Conv2dGeometry::new([1, 4, 4], 3, [2, 2]);
+    /// assert_eq!(Conv::try_new(three, Init::He).unwrap_err().name, "conv2d output channels OC");
+    /// ```
+    pub fn try_new(geometry: Conv2dGeometry, init: Init) -> Result<Self, InvalidHyperParameter> {
+        match Self::problem(&geometry) {
+            Some(problem) => Err(problem.error),
+            None => Ok(Self::new(geometry, init)),
+        }
+    }
+
+    /// The geometry's first problem, or the first width of the type it disagrees with.
+    const fn problem(geometry: &Conv2dGeometry) -> Option<Problem> {
+        if let Some(problem) = geometry.problem() {
+            return Some(problem);
+        }
+        let [c, h, w] = geometry.input;
+        let positions = geometry.plane().output_area();
+        Problem::first(&[
+            width_problem(
+                "conv2d input width I",
+                I::USIZE,
+                c * h * w,
+                "Conv2d: I must be C·H·W",
+            ),
+            width_problem(
+                "conv2d output channels OC",
+                OC::USIZE,
+                geometry.out_channels,
+                "Conv2d: OC must be the output channels",
+            ),
+            width_problem(
+                "conv2d kernel height KH",
+                KH,
+                geometry.kernel[0],
+                "Conv2d: KH×KW must be the kernel",
+            ),
+            width_problem(
+                "conv2d kernel width KW",
+                KW,
+                geometry.kernel[1],
+                "Conv2d: KH×KW must be the kernel",
+            ),
+            width_problem(
+                "conv2d patch K",
+                K::USIZE,
+                geometry.patch_len(),
+                "Conv2d: K must be C·KH·KW",
+            ),
+            width_problem(
+                "conv2d positions P",
+                P::USIZE,
+                positions,
+                "Conv2d: P must be OH·OW",
+            ),
+            width_problem(
+                "conv2d output width O",
+                O::USIZE,
+                geometry.out_channels * positions,
+                "Conv2d: O must be OC·OH·OW",
+            ),
+        ])
     }
 
     /// The shapes it was built with.
@@ -294,8 +360,9 @@ where
         }
     }
 
-    /// A direct loop over output channels, kernel elements and output rows, adding each
-    /// weight times a run of inputs to a run of outputs; it needs no scratch.
+    /// A direct loop that needs no scratch: for each output channel, input channel, kernel
+    /// row and output row, the kernel row slides along the input row. Each output adds its
+    /// terms in the order of the patch (c, i, j).
     fn infer<B: ArrayLength>(
         &self,
         params: &Self::Params,
@@ -309,22 +376,14 @@ where
             fill_channels(y, &params.bias);
             let kernels = params.weight.rows().iter();
             for (out, kernel) in y.chunks_exact_mut(P::USIZE).zip(kernels) {
-                // kernel element (c, i, j), in the order of the patch (and of im2col's rows)
-                let mut taps = kernel.iter();
-                for channel in x.chunks_exact(plane.input_area()) {
-                    for i in 0..h.kernel {
-                        for j in 0..w.kernel {
-                            let Some(&weight) = taps.next() else { break };
-                            let ow_inside = w.inside(j);
-                            if ow_inside.is_empty() {
-                                continue;
-                            }
-                            let first = w.input(ow_inside.start, j);
-                            for oh in h.inside(i) {
-                                let src = &channel[h.input(oh, i) * w.size..][first..];
-                                let dst = &mut out[oh * w.out..][ow_inside.clone()];
-                                add_scaled(weight, src, w.stride, dst);
-                            }
+                let channels = x.chunks_exact(plane.input_area());
+                for (channel, kernel) in channels.zip(kernel.chunks_exact(KH * KW)) {
+                    for (i, taps) in kernel.chunks_exact(KW).enumerate() {
+                        let taps: &[T; KW] = taps.try_into().expect("a kernel row");
+                        for oh in h.inside(i) {
+                            let src = &channel[h.input(oh, i) * w.size..][..w.size];
+                            let dst = &mut out[oh * w.out..][..w.out];
+                            slide_row(&w, taps, src, dst);
                         }
                     }
                 }
@@ -339,6 +398,10 @@ where
         let (col, params, grads) = (io.cache, io.params, io.grads);
         let mut dx_rows = io.dx.map(|dx| dx.rows_mut().iter_mut());
         grads.bias.fill(T::ZERO);
+        if B::USIZE == 0 {
+            // No row overwrites the weights' gradient below.
+            grads.weight.fill(T::ZERO);
+        }
         for (b, (x, dy)) in io.x.rows().iter().zip(io.dy.rows()).enumerate() {
             plane.im2col(x, col.as_mut_slice());
             // dL/dW (OC×K) += dy (OC×P) · colᵀ (P×K); the first row overwrites.
@@ -397,17 +460,74 @@ fn fill_channels<T: Scalar>(y: &mut [T], bias: &[T]) {
     }
 }
 
-/// `dst[k] += weight · src[k·stride]` for every `k`.
-#[inline(always)]
-fn add_scaled<T: Scalar>(weight: T, src: &[T], stride: usize, dst: &mut [T]) {
-    if stride == 1 {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d += weight * s;
+/// `dst[o] += Σ_j taps[j] · src[o·stride + j − padding]` over the taps inside `src`, in
+/// order of `j`, for one output row `dst` of axis `w`.
+#[inline]
+fn slide_row<T: Scalar, const KW: usize>(w: &Axis, taps: &[T; KW], src: &[T], dst: &mut [T]) {
+    if w.stride != 1 {
+        return slide_row_strided(w, taps, src, dst);
+    }
+    // With stride 1, output o reads src[o − padding ..][..KW]: every tap is inside for o in
+    // [padding, size + padding − KW], where the loop over the taps unrolls and the outputs
+    // vectorize; the outputs at the edges skip the taps in the padding.
+    let first = w.padding.min(dst.len());
+    let end = (w.size + w.padding + 1)
+        .saturating_sub(KW)
+        .clamp(first, dst.len());
+    for (o, d) in dst.iter_mut().enumerate() {
+        if o == first && first < end {
+            break;
         }
-    } else {
-        for (d, &s) in dst.iter_mut().zip(src.iter().step_by(stride)) {
-            *d += weight * s;
+        *d = edge_output(w.padding, taps, src, o, *d);
+    }
+    if first < end {
+        let src = &src[first - w.padding..];
+        for (k, d) in dst[first..end].iter_mut().enumerate() {
+            let window: &[T; KW] = src[k..k + KW].try_into().expect("KW inputs");
+            let mut acc = *d;
+            for (&t, &v) in taps.iter().zip(window) {
+                acc += t * v;
+            }
+            *d = acc;
         }
+    }
+    for (o, d) in dst.iter_mut().enumerate().skip(end.max(first)) {
+        *d = edge_output(w.padding, taps, src, o, *d);
+    }
+}
+
+/// Output `o` of a stride-1 row near an edge: `acc` plus the taps that are inside `src`.
+#[inline]
+fn edge_output<T: Scalar, const KW: usize>(
+    padding: usize,
+    taps: &[T; KW],
+    src: &[T],
+    o: usize,
+    mut acc: T,
+) -> T {
+    for (j, &t) in taps.iter().enumerate() {
+        if let Some(&v) = (o + j).checked_sub(padding).and_then(|at| src.get(at)) {
+            acc += t * v;
+        }
+    }
+    acc
+}
+
+/// [`slide_row`] for any stride: tap by tap, over the outputs it reaches inside `src`.
+fn slide_row_strided<T: Scalar, const KW: usize>(
+    w: &Axis,
+    taps: &[T; KW],
+    src: &[T],
+    dst: &mut [T],
+) {
+    for (o, d) in dst.iter_mut().enumerate() {
+        let mut acc = *d;
+        for (j, &t) in taps.iter().enumerate() {
+            if w.inside(j).contains(&o) {
+                acc += t * src[w.input(o, j)];
+            }
+        }
+        *d = acc;
     }
 }
 
@@ -417,7 +537,7 @@ mod tests {
     use crate::dim::*;
     use crate::gradcheck::test_weights;
     use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward, train_forward};
-    use crate::Flat;
+    use crate::{Flat, Number};
     use rand::{rngs::StdRng, SeedableRng};
     use std::string::ToString;
 
@@ -548,13 +668,20 @@ mod tests {
         assert_eq!(STRIDED.geometry().output(), Some([2, 3, 4]));
     }
 
+    /// What a network keeps for the layer in training (and so what the memory figures count):
+    /// the output and its gradient per row, and one row's patches whatever the batch.
+    #[test]
+    fn the_cache_holds_one_row_of_patches() {
+        type Cache<B> = crate::layers::LayerCache<Conv2d<U50, U200, U8, U18, U25, 3, 3>, B, f32>;
+        assert_eq!(<Cache<U1> as Flat<f32>>::LEN, 2 * 200 + 18 * 25);
+        assert_eq!(<Cache<U64> as Flat<f32>>::LEN, 2 * 64 * 200 + 18 * 25);
+    }
+
     #[test]
     fn geometry_checks() {
         let conv = Conv2dGeometry::new([1, 4, 4], 2, [5, 5]);
-        assert_eq!(
-            conv.check(),
-            Err("a convolution's kernel must not be larger than its padded input")
-        );
+        let err = conv.check().unwrap_err();
+        assert_eq!((err.name, err.value), ("conv2d kernel", Number::Integer(5)));
         assert_eq!(
             Conv2dGeometry {
                 padding: [1, 1],
@@ -567,10 +694,8 @@ mod tests {
             stride: [1, 0],
             ..conv
         };
-        assert_eq!(
-            no_stride.check(),
-            Err("a convolution's kernel and stride must be at least 1")
-        );
+        let err = no_stride.check().unwrap_err();
+        assert_eq!((err.name, err.expected), ("conv2d stride", "at least 1"));
         assert!(Conv2dGeometry::new([0, 4, 4], 2, [1, 1]).output().is_none());
         assert!(Conv2dGeometry::new([1, 4, 4], 0, [1, 1]).output().is_none());
     }

@@ -1,9 +1,9 @@
 //! 2-D max pooling over `[C, H, W]` rows: each output is the largest input of its window.
 
-use super::spatial::{write_shapes, Plane, Pool2dGeometry};
+use super::spatial::{write_shapes, Plane, Pool2dGeometry, Problem};
 use super::{Backward, Forward, Layer};
 use crate::mode::Mode;
-use crate::{Matrix, Scalar};
+use crate::{InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;
@@ -34,20 +34,51 @@ pub struct MaxPool2d<I, O> {
 impl<I: ArrayLength, O: ArrayLength> MaxPool2d<I, O> {
     /// Max pooling over `geometry`.
     ///
+    /// The constant form, which the `network!` macro uses with a geometry it has checked; at
+    /// run time, use [`try_new`](MaxPool2d::try_new), which returns an error instead.
+    ///
     /// # Panics
     /// If the geometry is invalid ([`Pool2dGeometry::check`]) or disagrees with `I` or `O`,
     /// or a channel has more than 2²⁴ values (its positions are kept as `f32`s); in a
-    /// constant, as the network macro builds layers, that is a compile error.
+    /// constant, that is a compile error.
     pub const fn new(geometry: Pool2dGeometry) -> Self {
-        geometry.assert_widths(I::USIZE, O::USIZE);
-        assert!(
-            geometry.input[1] * geometry.input[2] <= 1 << 24,
-            "MaxPool2d: a channel of more than 2^24 values is not supported"
-        );
+        Problem::assert_none(&[Self::problem(&geometry)]);
         MaxPool2d {
             geometry,
             widths: PhantomData,
         }
+    }
+
+    /// [`new`](MaxPool2d::new), or an error naming the first number that is wrong.
+    ///
+    /// ```
+    /// use typenet_core::layers::{MaxPool2d, Pool2dGeometry};
+    /// use typenet_core::dim::{U4, U16};
+    /// assert!(MaxPool2d::<U16, U4>::try_new(Pool2dGeometry::new([1, 4, 4], [2, 2])).is_ok());
+    /// let err = MaxPool2d::<U16, U4>::try_new(Pool2dGeometry::new([1, 4, 4], [3, 3])).unwrap_err();
+    /// assert_eq!(err.name, "pooling output width O");
+    /// ```
+    pub fn try_new(geometry: Pool2dGeometry) -> Result<Self, InvalidHyperParameter> {
+        match Self::problem(&geometry) {
+            Some(problem) => Err(problem.error),
+            None => Ok(Self::new(geometry)),
+        }
+    }
+
+    const fn problem(geometry: &Pool2dGeometry) -> Option<Problem> {
+        let area = geometry.input[1] * geometry.input[2];
+        let too_large = if area > 1 << 24 {
+            let message = "MaxPool2d: a channel of more than 2^24 values is not supported";
+            Some(Problem::new(
+                "max pooling channel size",
+                area,
+                "at most 2^24",
+                message,
+            ))
+        } else {
+            None
+        };
+        Problem::first(&[geometry.problem_with(I::USIZE, O::USIZE), too_large])
     }
 
     /// The shapes it was built with.

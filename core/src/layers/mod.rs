@@ -12,6 +12,12 @@
 //! Each is a [`Flat`] block (`[T; 0]` when a layer has none), so the network macro only
 //! composes fields; every type-level fact about a layer lives here.
 //!
+//! Images are rows too: a `[C, H, W]` activation is one row of C·H·W values in PyTorch's
+//! order (channel, then row, then column), so activations and dropout work on it unchanged
+//! and flattening costs nothing. [`Conv2d`], [`MaxPool2d`], [`AvgPool2d`] and [`BatchNorm2d`]
+//! read their shapes from a geometry value ([`Conv2dGeometry`], [`Pool2dGeometry`]) that
+//! their constructors check against their typenum widths, which the network macro computes.
+//!
 //! Adding a layer: one file here with a type implementing [`Layer`], its `mod`/`pub use`
 //! lines below, and one row in the registry of the network macro (`macros/src/registry.rs`).
 

@@ -1,7 +1,7 @@
 //! What convolutions and pooling share: the arithmetic of a window sliding over one axis, the
 //! geometry of pooling, and the im2col copies between a `[C, H, W]` row and its patches.
 
-use crate::Scalar;
+use crate::{InvalidHyperParameter, Number, Scalar};
 use core::fmt;
 use core::ops::Range;
 
@@ -19,6 +19,69 @@ pub(crate) const fn positions(
         None
     } else {
         Some((padded - kernel) / stride + 1)
+    }
+}
+
+/// What is wrong with a layer's geometry: the error its `try_new` returns, and the message
+/// its `new` panics with (a compile error in a constant).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Problem {
+    pub error: InvalidHyperParameter,
+    pub message: &'static str,
+}
+
+impl Problem {
+    /// `value` of `name`, which should be `expected`; `message` says it in a sentence.
+    pub const fn new(
+        name: &'static str,
+        value: usize,
+        expected: &'static str,
+        message: &'static str,
+    ) -> Self {
+        let error = InvalidHyperParameter {
+            name,
+            value: Number::Integer(value as u64),
+            expected,
+        };
+        Problem { error, message }
+    }
+
+    /// The first problem of `checks`, in order.
+    pub const fn first(checks: &[Option<Problem>]) -> Option<Problem> {
+        let mut i = 0;
+        while i < checks.len() {
+            if let Some(problem) = checks[i] {
+                return Some(problem);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Panics with the message of the first of `checks`, if any.
+    pub const fn assert_none(checks: &[Option<Problem>]) {
+        if let Some(problem) = Problem::first(checks) {
+            panic!("{}", problem.message);
+        }
+    }
+}
+
+/// A problem when `found` differs from `width`, the layer's typenum width named `name`.
+pub(crate) const fn width_problem(
+    name: &'static str,
+    width: usize,
+    found: usize,
+    message: &'static str,
+) -> Option<Problem> {
+    if width == found {
+        None
+    } else {
+        Some(Problem::new(
+            name,
+            width,
+            "the number its geometry gives",
+            message,
+        ))
     }
 }
 
@@ -234,46 +297,101 @@ impl Pool2dGeometry {
     }
 
     /// Whether the window fits: every size, kernel and stride at least 1, padding at most
-    /// half the kernel, and the window no larger than the padded input. The error says
-    /// what is wrong.
-    pub const fn check(&self) -> Result<(), &'static str> {
-        let [c, h, w] = self.input;
-        if c == 0 || h == 0 || w == 0 {
-            return Err("a pooling input must have at least 1 channel, row and column");
+    /// half the kernel, and the window no larger than the padded input. The error names the
+    /// first number that is wrong.
+    ///
+    /// ```
+    /// use typenet_core::layers::Pool2dGeometry;
+    /// let pool = Pool2dGeometry { padding: [2, 0], ..Pool2dGeometry::new([1, 4, 4], [3, 3]) };
+    /// let err = pool.check().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid pooling padding: 2 (expected at most half the kernel)");
+    /// ```
+    pub const fn check(&self) -> Result<(), InvalidHyperParameter> {
+        match self.problem() {
+            Some(problem) => Err(problem.error),
+            None => Ok(()),
         }
-        if self.kernel[0] == 0 || self.kernel[1] == 0 || self.stride[0] == 0 || self.stride[1] == 0
-        {
-            return Err("a pooling kernel and stride must be at least 1");
-        }
-        if 2 * self.padding[0] > self.kernel[0] || 2 * self.padding[1] > self.kernel[1] {
-            return Err("pooling padding must be at most half the kernel");
-        }
-        if positions(h, self.kernel[0], self.stride[0], self.padding[0]).is_none()
-            || positions(w, self.kernel[1], self.stride[1], self.padding[1]).is_none()
-        {
-            return Err("a pooling window must not be larger than its padded input");
-        }
-        Ok(())
     }
 
-    /// The geometry against a layer's widths `I` = C·H·W and `O` = C·OH·OW; panics (a
-    /// compile error in a constant) when it is invalid or disagrees.
-    pub(crate) const fn assert_widths(&self, input: usize, output: usize) {
-        if let Err(message) = self.check() {
-            panic!("{}", message);
+    const fn problem(&self) -> Option<Problem> {
+        let ([c, h, w], [kh, kw], [sh, sw], [ph, pw]) =
+            (self.input, self.kernel, self.stride, self.padding);
+        Problem::first(&[
+            zero("pooling input size", c * h * w, POOL_ZERO),
+            zero("pooling kernel", kh * kw, POOL_ZERO),
+            zero("pooling stride", sh * sw, POOL_ZERO),
+            over_half("pooling padding", ph, kh),
+            over_half("pooling padding", pw, kw),
+            too_large("pooling kernel", kh, h, ph, POOL_LARGE),
+            too_large("pooling kernel", kw, w, pw, POOL_LARGE),
+        ])
+    }
+
+    /// The problems of the geometry against a layer's widths `I` = C·H·W and `O` = C·OH·OW.
+    pub(crate) const fn problem_with(&self, input: usize, output: usize) -> Option<Problem> {
+        if let Some(problem) = self.problem() {
+            return Some(problem);
         }
         let [c, h, w] = self.input;
         let plane = self.plane();
-        if c * h * w != input {
-            panic!("the pooling layer's input width is not C·H·W of its geometry");
-        }
-        if c * plane.output_area() != output {
-            panic!("the pooling layer's output width is not C·OH·OW of its geometry");
-        }
+        Problem::first(&[
+            width_problem("pooling input width I", input, c * h * w, POOL_INPUT),
+            width_problem(
+                "pooling output width O",
+                output,
+                c * plane.output_area(),
+                POOL_OUTPUT,
+            ),
+        ])
     }
 
     pub(crate) const fn plane(&self) -> Plane {
         Plane::new(self.input, self.kernel, self.stride, self.padding)
+    }
+}
+
+const POOL_ZERO: &str = "pooling sizes, kernels and strides must be at least 1";
+const POOL_LARGE: &str = "a pooling window must not be larger than its padded input";
+const POOL_INPUT: &str = "the pooling layer's input width is not C·H·W of its geometry";
+const POOL_OUTPUT: &str = "the pooling layer's output width is not C·OH·OW of its geometry";
+
+/// A problem when `n` is 0.
+pub(crate) const fn zero(name: &'static str, n: usize, message: &'static str) -> Option<Problem> {
+    if n == 0 {
+        Some(Problem::new(name, n, "at least 1", message))
+    } else {
+        None
+    }
+}
+
+/// A problem when a pooling `padding` is more than half its `kernel` (PyTorch's rule).
+const fn over_half(name: &'static str, padding: usize, kernel: usize) -> Option<Problem> {
+    if 2 * padding > kernel {
+        let message = "pooling padding must be at most half the kernel";
+        Some(Problem::new(
+            name,
+            padding,
+            "at most half the kernel",
+            message,
+        ))
+    } else {
+        None
+    }
+}
+
+/// A problem when `kernel` is larger than `size` padded by `padding` on both sides.
+pub(crate) const fn too_large(
+    name: &'static str,
+    kernel: usize,
+    size: usize,
+    padding: usize,
+    message: &'static str,
+) -> Option<Problem> {
+    if kernel > size + 2 * padding {
+        let expected = "at most the input size plus twice the padding";
+        Some(Problem::new(name, kernel, expected, message))
+    } else {
+        None
     }
 }
 
@@ -380,15 +498,17 @@ mod tests {
             padding: [2, 1],
             ..ok
         };
+        let err = too_much.check().unwrap_err();
         assert_eq!(
-            too_much.check(),
-            Err("pooling padding must be at most half the kernel")
+            (err.name, err.value),
+            ("pooling padding", Number::Integer(2))
         );
         let large = Pool2dGeometry::new([2, 5, 5], [6, 1]);
-        assert!(large
-            .check()
-            .unwrap_err()
-            .contains("larger than its padded input"));
+        let err = large.check().unwrap_err();
+        assert_eq!(
+            (err.name, err.value),
+            ("pooling kernel", Number::Integer(6))
+        );
         assert!(Pool2dGeometry::new([2, 5, 0], [1, 1]).output().is_none());
     }
 }
