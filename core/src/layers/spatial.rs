@@ -194,8 +194,11 @@ impl Plane {
                             continue;
                         }
                         let src = &channel[h.input(oh, i) * w.size + first..];
-                        out[..ow_inside.start].fill(T::ZERO);
-                        out[ow_inside.end..].fill(T::ZERO);
+                        // The padding at both ends, if any (without a call for nothing).
+                        if ow_inside.start > 0 || ow_inside.end < out.len() {
+                            out[..ow_inside.start].fill(T::ZERO);
+                            out[ow_inside.end..].fill(T::ZERO);
+                        }
                         let out = &mut out[ow_inside.clone()];
                         if w.stride == 1 {
                             copy_run(out, src);
