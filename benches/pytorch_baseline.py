@@ -3,6 +3,10 @@
 
 - digits_b32: 64 -> 128 relu -> 10, softmax cross-entropy, batch 32.
 - large_b256: 1024 -> 1024 relu -> 1024 relu -> 10, softmax cross-entropy, batch 256.
+- lenet_b64: examples/mnist.rs's LeNet-like network (conv 1->8 k5 p2, relu, max-pool 2,
+  conv 8->16 k5, relu, max-pool 2, flatten, dense 400->120, relu, dense 120->10) on
+  [1, 28, 28] inputs, batch 64; lenet_infer_b1: its forward pass on one input, in eval mode
+  without autograd, as typenet's `Network::infer`.
 
 For each it times one step (zero_grad, forward, loss, backward, optimizer step) with plain SGD,
 as typenet's benchmark does, and with Adam, plus the matrix products alone. Each layer needs
@@ -62,6 +66,32 @@ def network(widths):
     return nn.Sequential(*layers)
 
 
+def lenet():
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(),
+        nn.Linear(120, 10),
+    )
+
+
+def lenet_infer_fn():
+    torch.manual_seed(0)
+    model = lenet().eval()
+    xs, _ = data([784], 1, 1)
+    state = {"step": 0}
+
+    def infer():
+        k = state["step"] % BATCHES
+        state["step"] += 1
+        with torch.no_grad():
+            return model(xs[k])
+
+    return infer
+
+
 def data(widths, batch, seed):
     g = torch.Generator().manual_seed(seed)
     xs = [torch.rand(batch, widths[0], generator=g) for _ in range(BATCHES)]
@@ -71,7 +101,8 @@ def data(widths, batch, seed):
 
 def train_step_fn(widths, batch, optimizer):
     torch.manual_seed(0)
-    model = network(widths)
+    model = lenet() if widths == "lenet" else network(widths)
+    widths = [784] if widths == "lenet" else widths
     opt = optimizer(model.parameters(), lr=LEARNING_RATE)
     xs, ys = data(widths, batch, 1)
     state = {"step": 0, "loss": None}
@@ -144,12 +175,23 @@ def main():
             results.append(measure(step, seconds, warm_up, sample_seconds))
         rows.append((name, results))
 
+    lenet_results = []
+    for optimizer in (torch.optim.SGD, torch.optim.Adam):
+        step, finite = train_step_fn("lenet", 64, optimizer)
+        lenet_results.append(measure(step, seconds, warm_up, sample_seconds))
+        assert finite(), f"lenet_b64 with {optimizer.__name__}: parameters or loss not finite"
+    lenet_results.append(measure(lenet_infer_fn(), seconds, warm_up, sample_seconds))
+
     print()
     print("median µs per step (samples × iterations per sample)")
     print(f"{'':12}" + "".join(f"{c:>22}" for c in columns))
     for name, results in rows:
         cells = "".join(f"{f'{m:.1f} ({s}×{k})':>22}" for m, s, k in results)
         print(f"{name:12}{cells}")
+    print()
+    print(f"{'':12}" + "".join(f"{c:>22}" for c in ["SGD step", "Adam step", "inference, batch 1"]))
+    cells = "".join(f"{f'{m:.1f} ({s}×{k})':>22}" for m, s, k in lenet_results)
+    print(f"{'lenet_b64':12}{cells}")
 
 
 if __name__ == "__main__":

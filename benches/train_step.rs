@@ -2,6 +2,8 @@
 //!
 //! - `digits_b32`: 64 → 128 relu → 10, softmax cross-entropy, batch 32.
 //! - `large_b256`: 1024 → 1024 relu → 1024 relu → 10, softmax cross-entropy, batch 256.
+//! - `lenet_b64`: examples/mnist.rs's LeNet-like network on [1, 28, 28] inputs, batch 64;
+//!   `lenet_infer_b1`: its inference pass (`Network::infer`) on one input.
 //!
 //! Each iteration trains on the next of a few fixed batches of uniform random inputs with
 //! uniform random labels, with a learning rate small enough that the parameters stay finite
@@ -34,6 +36,19 @@ network! {
         dense(1024), relu,
         dense(1024), relu,
         dense(10),
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// The LeNet-like network of examples/mnist.rs.
+    struct LeNet {
+        input: [1, 28, 28],
+        conv1: conv2d(8, kernel = 5, padding = 2), relu, max_pool2d(2),
+        conv2: conv2d(16, kernel = 5), relu, max_pool2d(2),
+        flatten,
+        hidden: dense(120), relu,
+        output: dense(10),
         loss: softmax_cross_entropy,
     }
 }
@@ -110,6 +125,34 @@ fn large_b256(c: &mut Criterion) {
     bench_steps(c, "large_b256_adam", &mut *net, &mut training, batches);
 }
 
+fn lenet_b64(c: &mut Criterion) {
+    let (rows, labels) = data::<784, 64>(5);
+    let (xs, _) = rows.as_chunks::<64>();
+    let batches = (xs, &labels[..]);
+    let mut net = LeNet::<f32>::new(&mut StdRng::seed_from_u64(6));
+    let sgd = Sgd::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<LeNet, _, 64, f32, _>::new_boxed(sgd);
+    bench_steps(c, "lenet_b64", &mut net, &mut training, batches);
+    let mut net = LeNet::<f32>::new(&mut StdRng::seed_from_u64(6));
+    let adam = Adam::new(LEARNING_RATE).expect("a valid learning rate");
+    let mut training = Training::<LeNet, _, 64, f32, _>::new_boxed(adam);
+    bench_steps(c, "lenet_b64_adam", &mut net, &mut training, batches);
+}
+
+fn lenet_infer_b1(c: &mut Criterion) {
+    let (rows, _) = data::<784, 1>(7);
+    let net = LeNet::<f32>::new(&mut StdRng::seed_from_u64(6));
+    let mut scratch = typenet::InferenceScratch::<LeNet, 1>::zeroed();
+    let mut calls = 0;
+    c.bench_function("lenet_infer_b1", |b| {
+        b.iter(|| {
+            calls += 1;
+            let x = [rows[calls % BATCHES]];
+            black_box(net.infer(black_box(&x), &mut scratch)[0][0])
+        })
+    });
+}
+
 criterion_group! {
     name = small;
     config = Criterion::default()
@@ -129,4 +172,14 @@ criterion_group! {
     targets = large_b256
 }
 
-criterion_main!(small, large);
+// About 2–10 ms a step, and tens of µs an inference.
+criterion_group! {
+    name = lenet;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    targets = lenet_b64, lenet_infer_b1
+}
+
+criterion_main!(small, large, lenet);

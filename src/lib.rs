@@ -28,9 +28,35 @@ pub use typenet_core::*;
 /// | `dense(out)`, `dense(in -> out)` | `init = lecun \| xavier \| xavier_sigmoid \| he \| zeros` | y = x·Wᵀ + b, W stored `[out, in]` like `nn.Linear` |
 /// | `relu`, `tanh`, `sigmoid` | none | elementwise activations |
 /// | `dropout(p)` | `p` in [0, 1) | inverted dropout: kept units scaled by 1/(1−p) in training, identity in evaluation |
-/// | `batch_norm` | `eps = 1e-5`, `momentum = 0.1` | `nn.BatchNorm1d`: batch statistics in training, running ones in evaluation |
+/// | `batch_norm` | `eps = 1e-5`, `momentum = 0.1` | `nn.BatchNorm1d`: batch statistics in training, running ones in evaluation; over an image, `nn.BatchNorm2d` (per channel) |
+/// | `conv2d(out, kernel)`, `conv2d(in -> out, kernel)` | `kernel`, `stride = 1`, `padding = 0`, `init = lecun`, `xavier`, `xavier_sigmoid`, `he`, `zeros` | `nn.Conv2d`: weight stored `[out, in, kh, kw]` |
+/// | `max_pool2d(kernel)`, `avg_pool2d(kernel)` | `kernel`, `stride = kernel`, `padding = 0` | `nn.MaxPool2d`, `nn.AvgPool2d` (padding counted in the average) |
+/// | `flatten` | none | an image as the row it already is: needed before a `dense` |
 ///
-/// A dense layer's initializer follows from the first activation after it (He for `relu`,
+/// Convolutional networks take an image input, `input: [channels, height, width]`. Window
+/// sizes are square (`kernel = 5`) or `(height, width)` pairs (`kernel = (5, 3)`). At run time
+/// an image is the row of its C·H·W values in PyTorch's order (channel, then row, then
+/// column), so activations and dropout work on it as on any row. The macro computes every
+/// layer's `[C, H, W]` (the generated documentation shows them) and refuses, at the argument
+/// responsible, a size that does not work out: a stride that leaves a remainder PyTorch would
+/// drop, a kernel larger than its padded input, a pool window larger than its input. Channels
+/// and image sizes are numbers, not width parameters.
+///
+/// ```text
+/// network! {
+///     pub struct LeNet {
+///         input: [1, 28, 28],
+///         conv1: conv2d(8, kernel = 5, padding = 2), relu, max_pool2d(2),  // [8, 14, 14]
+///         conv2: conv2d(16, kernel = 5), relu, max_pool2d(2),              // [16, 5, 5]
+///         flatten,                                                         // 400
+///         hidden: dense(120), relu,
+///         output: dense(10),
+///         loss: softmax_cross_entropy,
+///     }
+/// }
+/// ```
+///
+/// A dense or convolutional layer's initializer follows from the first activation after it (He for `relu`,
 /// Xavier for `tanh`, Xavier×4 for `sigmoid`, LeCun when none). A literal width, a whole
 /// number from 1 to 4294967295 (2³² − 1), becomes a typenum number; a width may also be a
 /// width parameter or a typenum type (`U128`, not `U0`). Rows at the boundary are native

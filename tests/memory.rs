@@ -31,6 +31,21 @@ network! {
     }
 }
 
+network! {
+    /// Convolutions, per-channel batch norm and both pools: [1, 12, 12] → [4, 12, 12] →
+    /// [4, 6, 6] → [8, 4, 4] → [8, 2, 2] → 10.
+    pub struct Conv {
+        input: [1, 12, 12],
+        conv1: conv2d(4, kernel = 3, padding = 1), norm: batch_norm, relu, max_pool2d(2),
+        conv2: conv2d(8, kernel = 3), relu, avg_pool2d(2),
+        flatten,
+        output: dense(10),
+        loss: softmax_cross_entropy,
+        budget: 512 KiB for training with adam at batch 8,
+        budget: 16 KiB for inference at batch 1,
+    }
+}
+
 /// 64·128 + 128 weights and biases, then 128·10 + 10.
 const DIGITS_PARAMETERS: usize = 64 * 128 + 128 + 128 * 10 + 10;
 
@@ -101,6 +116,30 @@ fn the_training_figures_are_the_step_blocks_sizes() {
     training_figures_are_the_blocks::<Digits, Adam, 32>(2);
     training_figures_are_the_blocks::<Regularized, AdamW, 8>(2);
     training_figures_are_the_blocks::<Regularized, Sgd, 1>(0);
+}
+
+#[test]
+fn the_figures_cover_convolutions_and_pools() {
+    // conv1 4·(1·3·3) + 4, norm 4 + 4, conv2 8·(4·3·3) + 8, output 10·32 + 10.
+    let parameters = 40 + 8 + 296 + 330;
+    assert_eq!(Conv::<f32>::PARAMETER_BYTES, parameters * 4);
+    assert_eq!(Conv::<f32>::BUFFER_BYTES, 2 * 4 * 4);
+    assert_eq!(Conv::<f32>::NETWORK_BYTES, size_of::<Conv<f32>>());
+    training_figures_are_the_blocks::<Conv, Adam, 8>(2);
+    training_figures_are_the_blocks::<Conv, Sgd, 1>(0);
+    // The network's two `budget:` lines hold these totals to 512 KiB and 16 KiB when it
+    // compiles.
+    type I<const B: usize> = InferenceMemory<Conv, B>;
+    let net = Conv::<f32>::zeroed();
+    let mut scratch = typenet::InferenceScratch::<Conv, 2>::zeroed();
+    net.infer(&[[0.0; 144]; 2], &mut scratch);
+    assert_eq!(I::<2>::SCRATCH_BYTES, size_of_val(&scratch));
+    assert_eq!(
+        I::<2>::TOTAL_BYTES,
+        size_of_val(&net) + size_of_val(&scratch)
+    );
+    // Each row adds the widest output of each half of the layers: conv1's and norm's 576.
+    assert_eq!(I::<2>::SCRATCH_BYTES - I::<1>::SCRATCH_BYTES, 2 * 576 * 4);
 }
 
 #[test]

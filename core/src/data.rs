@@ -7,6 +7,9 @@
 //! is a finite number, or the error names the row (or the file, line and column) that is not.
 //! Code that trains on a data set therefore never meets an empty epoch or a NaN from the data.
 //!
+//! IDX files (MNIST's format) are read by [`Dataset::from_idx`] and [`Dataset::load_idx`],
+//! with pixels scaled to [0, 1].
+//!
 //! CSV text is read by [`Dataset::from_csv`] and [`Dataset::load_csv`], or with a [`Csv`]
 //! format (a header row, the label's column, a declared number of classes) by their `_with`
 //! forms. Lines and columns of a file count from 1, as editors and spreadsheets count them;
@@ -36,6 +39,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use rand::RngExt;
+
+mod idx;
+pub use idx::Idx;
 
 /// A data set of fixed-width rows: features `[T; W]` and a target `Y` each, at least one row,
 /// every value finite.
@@ -763,6 +769,8 @@ enum Kind {
     /// A file that could not be read.
     #[cfg(feature = "std")]
     Read(ReadError),
+    /// An IDX file, images or labels, that is not what it should be.
+    Idx(idx::Part, idx::Problem),
 }
 
 /// The columns of a row, for messages: "64 features and a label", "3 features and 2 targets".
@@ -886,6 +894,7 @@ impl fmt::Display for DataError {
             #[cfg(feature = "std")]
             (Kind::Read(e), Some(file)) => return write!(f, "cannot read \"{file}\": {e}"),
             (_, Some(file)) => write!(f, "\"{file}\": ")?,
+            (Kind::Idx(part, _), None) => write!(f, "{}: ", part.noun())?,
             (_, None) => {}
         }
         match self.place {
@@ -947,6 +956,7 @@ impl fmt::Display for DataError {
             ),
             #[cfg(feature = "std")]
             Kind::Read(e) => write!(f, "cannot read the file: {e}"),
+            Kind::Idx(part, problem) => problem.write(*part, f),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! that follows from a broken one stays quiet. A network that passes becomes a [`Plan`],
 //! which `expand` turns into code without further checks.
 
+use crate::check_shapes::{self, Image, Outcome, Shapes};
 use crate::parse::{Arg, Item, Layer, Network, Value, Width};
 use crate::registry::{self, LayerKind, LossKind, OptionKind, WidthRule};
 use proc_macro2::Span;
@@ -15,6 +16,8 @@ use syn::{Error, Expr, GenericParam, Ident, Lit, Meta, Token, Type};
 pub struct Plan<'a> {
     pub net: &'a Network,
     pub input: Width,
+    /// The input's `[C, H, W]`, when it is an image.
+    pub input_image: Option<Image>,
     pub layers: Vec<Planned>,
     pub loss: &'static LossKind,
     /// The memory budgets, in the order written.
@@ -38,6 +41,8 @@ pub struct Planned {
     /// What produced this layer's input, for messages: "the input" or "the layer before it,
     /// `hidden`,".
     pub producer: String,
+    /// Its input and output images, its window, and what a `flatten` before it flattened.
+    pub shapes: Shapes,
 }
 
 /// An option's value as written.
@@ -47,6 +52,8 @@ pub enum OptionValue {
     Init(&'static str),
     /// Any other value: an expression.
     Expr(Box<Expr>),
+    /// A window's size, stride or padding as `[height, width]`, with the tokens written.
+    Pair([u64; 2], proc_macro2::TokenStream),
 }
 
 /// The largest width written as a number. The typenum number it becomes stays within what
@@ -71,6 +78,10 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
     let input = input_comes_first(net, &params, &mut errors);
     let loss = loss_comes_last(net, &mut errors);
     let layers = layers_chain(net, input.as_ref(), &params, &mut errors);
+    let (input, input_image) = match input {
+        Some((width, image)) => (Some(width), image),
+        None => (None, None),
+    };
     at_least_one_layer(net, &mut errors);
     names_are_unique(&layers, &mut errors);
     let budgets = crate::check_budget::network(net, &mut errors);
@@ -79,6 +90,7 @@ pub fn network(net: &Network) -> Result<Plan<'_>, Error> {
         (Some(input), Some(loss)) => Ok(Plan {
             net,
             input,
+            input_image,
             layers,
             loss,
             budgets,
@@ -239,15 +251,22 @@ fn resolve(width: Width, params: &[Ident]) -> Width {
     width
 }
 
-// Rule: the first entry, and only the first, is `input: WIDTH`. Budgets may stand anywhere:
-// they say nothing about the order of the layers.
-fn input_comes_first(net: &Network, params: &[Ident], errors: &mut Errors) -> Option<Width> {
+// Rule: the first entry, and only the first, is `input: WIDTH` or `input: [C, H, W]`.
+// Budgets may stand anywhere: they say nothing about the order of the layers.
+fn input_comes_first(
+    net: &Network,
+    params: &[Ident],
+    errors: &mut Errors,
+) -> Option<(Width, Option<Image>)> {
     let mut found = None;
     let mut written = false;
     for (i, item) in not_budgets(net).enumerate() {
         if let Item::Input { key, width: value } = item {
             if i == 0 {
-                found = width(value, params, errors);
+                found = match check_shapes::input_image(value, errors) {
+                    Some(image) => image.map(|(image, width)| (width, Some(image))),
+                    None => width(value, params, errors).map(|width| (width, None)),
+                };
             } else {
                 errors.push(Error::new_spanned(
                     key,
@@ -355,14 +374,18 @@ fn at_least_one_layer(net: &Network, errors: &mut Errors) {
 // width, when written, equals the width the layer before it produces.
 fn layers_chain(
     net: &Network,
-    input: Option<&Width>,
+    input: Option<&(Width, Option<Image>)>,
     params: &[Ident],
     errors: &mut Errors,
 ) -> Vec<Planned> {
     let mut layers: Vec<Planned> = Vec::new();
     // The width flowing into the next layer (None after a broken layer: nothing more is
-    // compared until a layer states its width again), and what produced it.
-    let mut width = input.cloned();
+    // compared until a layer states its width again), and what produced it. The image it is,
+    // if it is one, and the image a `flatten` turned into it. Whether that shape is known:
+    // after a broken layer, not until a layer makes a flat row of its own.
+    let mut width = input.map(|(width, _)| width.clone());
+    let (mut image, mut flattened) = (input.and_then(|(_, image)| *image), None);
+    let mut known = input.is_some();
     let mut producer = String::from("the input");
     for item in &net.items {
         let Item::Layer(layer) = item else { continue };
@@ -373,7 +396,7 @@ fn layers_chain(
             } else {
                 unknown(&layer.kind, "layer", &kind_name, &registry::layer_names())
             });
-            width = None;
+            (width, known) = (None, false);
             continue;
         };
         let ordinal = 1 + layers.iter().filter(|l| l.kind.name == kind.name).count();
@@ -381,10 +404,22 @@ fn layers_chain(
             || Ident::new(&format!("{}{ordinal}", kind.name), layer.kind.span()),
             |(label, _)| label.clone(),
         );
-        let Some(args) = layer_args(layer, kind, params, errors) else {
-            width = None;
+        let Some(mut args) = layer_args(layer, kind, params, errors) else {
+            (width, known) = (None, false);
             continue;
         };
+        let incoming = width.as_ref().filter(|_| known).map(|w| (w, image));
+        let Some(mut shapes) = shapes(layer, kind, &field, &mut args, incoming, &producer, errors)
+        else {
+            match kind.width {
+                WidthRule::Flatten => (flattened, known) = (flattened.or(image.take()), true),
+                _ => (width, image, known) = (None, None, false),
+            }
+            continue;
+        };
+        known |= kind.width == WidthRule::InOut;
+        image = shapes.output;
+        shapes.flattened = flattened.take();
         if let (Some(declared), Some(before)) = (&args.declared_input, &width) {
             if let (Some(Ok(d)), Some(Ok(b))) = (declared.value(), before.value()) {
                 if d != b {
@@ -417,14 +452,46 @@ fn layers_chain(
             input_to_assert,
             options: args.options,
             producer: producer.clone(),
+            shapes,
         });
         // Layers that keep the width (activations, dropout, batch norm) pass on the name of
         // the layer that set it: the layer the user thinks of as the one before.
-        if kind.width == WidthRule::InOut {
+        if kind.width != WidthRule::Keeps {
             producer = format!("the layer before it, `{}`,", name(&field));
         }
     }
     layers
+}
+
+/// The shapes of a layer whose arguments were read (see `check_shapes`), with a window's
+/// output written into `args` as a flat width; `None` for `flatten` and after an error.
+fn shapes(
+    layer: &Layer,
+    kind: &LayerKind,
+    field: &Ident,
+    args: &mut Args,
+    incoming: check_shapes::Incoming,
+    producer: &str,
+    errors: &mut Errors,
+) -> Option<Shapes> {
+    let field = name(field);
+    let shape_args = check_shapes::Args {
+        field: &field,
+        declared_input: args.declared_input.as_ref(),
+        output: args.output.as_ref(),
+        options: &args.options,
+    };
+    let Outcome::Shaped(shapes) =
+        check_shapes::layer(layer, kind, &shape_args, incoming, producer, errors)
+    else {
+        return None;
+    };
+    if let (Some(_), Some([c, h, w])) = (shapes.window, shapes.output) {
+        // Channels are not widths: what follows compares the flat row.
+        args.declared_input = None;
+        args.output = Some(check_shapes::number(c * h * w, layer.kind.span()));
+    }
+    Some(shapes)
 }
 
 /// A layer's arguments, read against its row of the registry.
@@ -451,8 +518,9 @@ fn layer_args(
     let mut ok = label_is_free(layer, errors);
     let mut positional = (0..kind.options.len()).filter(|&i| kind.options[i].positional);
     for arg in layer.args.iter().flat_map(|(_, list)| list) {
-        // The first value of a layer that sets its width is the width.
-        let width_next = kind.width == WidthRule::InOut && args.output.is_none();
+        // The first value of a layer that sets its width (or channels) is the width.
+        let sets_width = matches!(kind.width, WidthRule::InOut | WidthRule::Conv);
+        let width_next = sets_width && args.output.is_none();
         let read = match arg {
             Arg::Option { key, value, .. } => named_option(key, value, kind, &mut args, errors),
             Arg::Arrow { input, output, .. } if width_next => {
@@ -532,6 +600,22 @@ fn extra_argument(arg: &Arg, kind: &LayerKind, errors: &mut Errors) -> bool {
     };
     let message = if kind.options.is_empty() {
         format!("`{name}` takes no arguments")
+    } else if matches!(kind.width, WidthRule::Conv | WidthRule::Pool) {
+        let (values, named): (Vec<_>, Vec<_>) = kind.options.iter().partition(|o| o.positional);
+        let list = |options: Vec<&registry::OptionSpec>| {
+            let names: Vec<_> = options.iter().map(|o| format!("`{}`", o.name)).collect();
+            names.join(", ")
+        };
+        let channels = if kind.width == WidthRule::Conv {
+            "its output channels, then "
+        } else {
+            ""
+        };
+        format!(
+            "`{name}` takes {channels}{} as values; name the others: {}",
+            list(values),
+            list(named)
+        )
     } else if kind.width == WidthRule::InOut {
         format!("`{name}` takes one width, or `in -> out`")
     } else if looks_like_width {
@@ -599,6 +683,13 @@ fn required_arguments(layer: &Layer, kind: &LayerKind, args: &Args, errors: &mut
         ));
         ok = false;
     }
+    if kind.width == WidthRule::Conv && args.output.is_none() {
+        errors.push(Error::new_spanned(
+            layer,
+            format!("`{name}` needs its output channels and kernel, e.g. `{name}(8, kernel = 5)`"),
+        ));
+        return false;
+    }
     for (spec, value) in kind.options.iter().zip(&args.options) {
         if value.is_none() && spec.default.is_none() && spec.kind != OptionKind::Init {
             errors.push(Error::new_spanned(
@@ -630,6 +721,18 @@ fn set_option(
         return match init_name(value) {
             Ok(variant) => {
                 *slot = Some(OptionValue::Init(variant));
+                true
+            }
+            Err(e) => {
+                errors.push(e);
+                false
+            }
+        };
+    }
+    if matches!(spec.kind, OptionKind::Size | OptionKind::Padding) {
+        return match check_shapes::pair(value, spec, layer) {
+            Ok(pair) => {
+                *slot = Some(OptionValue::Pair(pair, value.tokens.clone()));
                 true
             }
             Err(e) => {

@@ -10,9 +10,11 @@ use proc_macro::TokenStream;
 mod check;
 mod check_budget;
 mod check_names;
+mod check_shapes;
 #[cfg(test)]
 mod every_token;
 mod expand;
+mod expand_shapes;
 mod parse;
 mod registry;
 #[cfg(test)]

@@ -14,8 +14,17 @@ use quote::quote;
 pub enum WidthRule {
     /// Takes its output width (`dense(128)`), optionally with the input (`dense(64 -> 128)`).
     InOut,
-    /// Keeps the width of the layer before it (activations, dropout, batch norm).
+    /// Keeps the width of the layer before it (activations, dropout, batch norm), and its
+    /// image shape when it has one.
     Keeps,
+    /// Takes an image and its output channels (`conv2d(8, kernel = 5)`), optionally with the
+    /// input channels (`conv2d(1 -> 8, …)`); its output size follows from its window.
+    Conv,
+    /// Takes an image and keeps its channels; its output size follows from its window.
+    Pool,
+    /// Turns an image into the flat row it already is at run time: a step of the macro's
+    /// shape tracking only, with no layer of its own.
+    Flatten,
 }
 
 /// What values an option takes, and the rule the macro checks on a literal.
@@ -29,6 +38,10 @@ pub enum OptionKind {
     UnitInterval,
     /// A finite number greater than 0.
     Positive,
+    /// A window's size or stride: a whole number from 1 (square) or a pair `(height, width)`.
+    Size,
+    /// A window's zero padding: a whole number from 0 or a pair `(height, width)`.
+    Padding,
 }
 
 impl OptionKind {
@@ -39,6 +52,8 @@ impl OptionKind {
             OptionKind::Probability => "a number in [0, 1)",
             OptionKind::UnitInterval => "a number in [0, 1]",
             OptionKind::Positive => "a number greater than 0",
+            OptionKind::Size => "a whole number from 1, or a pair `(height, width)` of them",
+            OptionKind::Padding => "a whole number from 0, or a pair `(height, width)` of them",
         }
     }
 
@@ -49,6 +64,8 @@ impl OptionKind {
             OptionKind::Probability => "0.5",
             OptionKind::UnitInterval => "0.1",
             OptionKind::Positive => "1e-5",
+            OptionKind::Size => "2",
+            OptionKind::Padding => "1",
         }
     }
 
@@ -59,6 +76,8 @@ impl OptionKind {
             OptionKind::Probability => (0.0..1.0).contains(&value),
             OptionKind::UnitInterval => (0.0..=1.0).contains(&value),
             OptionKind::Positive => value.is_finite() && value > 0.0,
+            // Read as whole numbers or pairs by `check_shapes`, never as one number.
+            OptionKind::Size | OptionKind::Padding => false,
         }
     }
 }
@@ -70,7 +89,8 @@ pub struct OptionSpec {
     /// Whether it may be written without its name (`dropout(0.5)`).
     pub positional: bool,
     /// Its value when not written, as tokens; `None` for a required option. `init` has no
-    /// literal default: it follows from the layers after the dense layer.
+    /// literal default: it follows from the layers after the dense layer. A window's option
+    /// may default to another by its name (a pool's `stride` to its `kernel`).
     pub default: Option<&'static str>,
     /// What it means, for the field documentation.
     pub doc: &'static str,
@@ -89,9 +109,14 @@ pub struct LayerKind {
     /// Whether it has buffers (a field in the network's buffer block).
     pub buffers: bool,
     /// Its core type, given `::typenet::__private` and its widths (`[in, out]` for
-    /// [`WidthRule::InOut`], `[width]` for [`WidthRule::Keeps`]).
+    /// [`WidthRule::InOut`]; `[width]` for [`WidthRule::Keeps`], or `[width, channels]` over
+    /// an image; `[in, out, out channels, patch, positions, kh, kw]` for [`WidthRule::Conv`],
+    /// the last two numbers and the others typenum types; `[in, out]` for [`WidthRule::Pool`]).
     pub ty: fn(&TokenStream, &[TokenStream]) -> TokenStream,
-    /// Its configuration value, given the type and its option values in table order.
+    /// Its configuration value, given the type and its option values in table order. A layer
+    /// with a window ([`WidthRule::Conv`], [`WidthRule::Pool`]) gets its input `[C, H, W]` and
+    /// output channels first, then its `kernel`, `stride` and `padding` resolved as
+    /// `[height, width]` pairs, then its other options.
     pub config: fn(&TokenStream, &TokenStream, &[TokenStream]) -> TokenStream,
 }
 
@@ -118,21 +143,18 @@ pub const LAYERS: &[LayerKind] = &[
             quote!(<#ty>::new(#init))
         },
     },
-    activation(
-        "relu",
-        "ReLU",
-        |p, w| quote!(#p::layers::Elementwise<#p::layers::Relu, #(#w)*>),
-    ),
-    activation(
-        "tanh",
-        "tanh",
-        |p, w| quote!(#p::layers::Elementwise<#p::layers::Tanh, #(#w)*>),
-    ),
-    activation(
-        "sigmoid",
-        "the logistic sigmoid",
-        |p, w| quote!(#p::layers::Elementwise<#p::layers::Sigmoid, #(#w)*>),
-    ),
+    activation("relu", "ReLU", |p, w| {
+        let w = &w[0];
+        quote!(#p::layers::Elementwise<#p::layers::Relu, #w>)
+    }),
+    activation("tanh", "tanh", |p, w| {
+        let w = &w[0];
+        quote!(#p::layers::Elementwise<#p::layers::Tanh, #w>)
+    }),
+    activation("sigmoid", "the logistic sigmoid", |p, w| {
+        let w = &w[0];
+        quote!(#p::layers::Elementwise<#p::layers::Sigmoid, #w>)
+    }),
     LayerKind {
         name: "dropout",
         doc: "inverted dropout",
@@ -146,7 +168,10 @@ pub const LAYERS: &[LayerKind] = &[
         }],
         params: false,
         buffers: false,
-        ty: |p, w| quote!(#p::layers::Dropout<#(#w)*>),
+        ty: |p, w| {
+            let w = &w[0];
+            quote!(#p::layers::Dropout<#w>)
+        },
         config: |_, ty, v| {
             let p = &v[0];
             quote!(<#ty>::new(#p))
@@ -174,13 +199,137 @@ pub const LAYERS: &[LayerKind] = &[
         ],
         params: true,
         buffers: true,
-        ty: |p, w| quote!(#p::layers::BatchNorm<#(#w)*>),
+        // Over an image, per channel (PyTorch's BatchNorm2d); over a row, per feature.
+        ty: |p, w| match w {
+            [w, channels] => quote!(#p::layers::BatchNorm2d<#w, #channels>),
+            _ => {
+                let w = &w[0];
+                quote!(#p::layers::BatchNorm<#w>)
+            }
+        },
         config: |_, ty, v| {
             let (eps, momentum) = (&v[0], &v[1]);
             quote!(<#ty>::new(#eps, #momentum))
         },
     },
+    LayerKind {
+        name: "conv2d",
+        doc: "a 2-D convolution",
+        width: WidthRule::Conv,
+        options: &[
+            window_option("kernel", true, None, "the kernel's size"),
+            window_option("stride", false, Some("1"), "the stride"),
+            OptionSpec {
+                name: "padding",
+                kind: OptionKind::Padding,
+                positional: false,
+                default: Some("0"),
+                doc: "the zero padding on each side",
+            },
+            OptionSpec {
+                name: "init",
+                kind: OptionKind::Init,
+                positional: false,
+                default: None,
+                doc: "the weights' initializer",
+            },
+        ],
+        params: true,
+        buffers: false,
+        ty: |p, w| {
+            let (i, o, oc, k, positions, kh, kw) =
+                (&w[0], &w[1], &w[2], &w[3], &w[4], &w[5], &w[6]);
+            quote!(#p::layers::Conv2d<#i, #o, #oc, #k, #positions, #kh, #kw>)
+        },
+        config: |p, ty, v| {
+            let (input, out_channels, kernel, stride, padding, init) =
+                (&v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
+            quote!(<#ty>::new(
+                #p::layers::Conv2dGeometry {
+                    input: #input,
+                    out_channels: #out_channels,
+                    kernel: #kernel,
+                    stride: #stride,
+                    padding: #padding,
+                },
+                #init,
+            ))
+        },
+    },
+    pool("max_pool2d", "2-D max pooling", |p, w| {
+        let (i, o) = (&w[0], &w[1]);
+        quote!(#p::layers::MaxPool2d<#i, #o>)
+    }),
+    pool("avg_pool2d", "2-D average pooling", |p, w| {
+        let (i, o) = (&w[0], &w[1]);
+        quote!(#p::layers::AvgPool2d<#i, #o>)
+    }),
+    LayerKind {
+        name: "flatten",
+        doc: "flattening",
+        width: WidthRule::Flatten,
+        options: &[],
+        params: false,
+        buffers: false,
+        // Never expanded: `check` leaves `flatten` out of the plan's layers.
+        ty: |_, _| quote!(),
+        config: |_, _, _| quote!(),
+    },
 ];
+
+const fn window_option(
+    name: &'static str,
+    positional: bool,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        kind: OptionKind::Size,
+        positional,
+        default,
+        doc,
+    }
+}
+
+/// A pool's options, as PyTorch's: the stride defaults to the kernel.
+const POOL_OPTIONS: &[OptionSpec] = &[
+    window_option("kernel", true, None, "the window's size"),
+    window_option("stride", true, Some("kernel"), "the stride"),
+    OptionSpec {
+        name: "padding",
+        kind: OptionKind::Padding,
+        positional: false,
+        default: Some("0"),
+        doc: "the padding on each side",
+    },
+];
+
+/// A pooling layer.
+const fn pool(
+    name: &'static str,
+    doc: &'static str,
+    ty: fn(&TokenStream, &[TokenStream]) -> TokenStream,
+) -> LayerKind {
+    LayerKind {
+        name,
+        doc,
+        width: WidthRule::Pool,
+        options: POOL_OPTIONS,
+        params: false,
+        buffers: false,
+        ty,
+        config: |p, ty, v| {
+            let (input, kernel, stride, padding) = (&v[0], &v[2], &v[3], &v[4]);
+            quote!(<#ty>::new(#p::layers::Pool2dGeometry {
+                input: #input,
+                kernel: #kernel,
+                stride: #stride,
+                padding: #padding,
+            }))
+        },
+    }
+}
 
 const fn activation(
     name: &'static str,
@@ -330,9 +479,9 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert!(names
-            .iter()
-            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(names.iter().all(|n| n
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')));
     }
 
     #[test]
@@ -363,6 +512,9 @@ mod tests {
                 let example = spec.kind.example();
                 let ok = match spec.kind {
                     OptionKind::Init => init(example).is_some(),
+                    // Whole numbers or pairs, read by `check_shapes`.
+                    OptionKind::Size => example.parse::<usize>().is_ok_and(|n| n >= 1),
+                    OptionKind::Padding => example.parse::<usize>().is_ok(),
                     rule => rule.accepts(example.parse().unwrap()),
                 };
                 assert!(ok, "{}: {example}", kind.name);

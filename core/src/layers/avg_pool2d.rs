@@ -2,8 +2,10 @@
 
 use super::spatial::{write_shapes, Pool2dGeometry, Problem};
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
-use crate::{InvalidHyperParameter, Matrix, Scalar};
+use crate::scalar::Scalar;
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::ArrayLength;

@@ -2,10 +2,13 @@
 
 use super::spatial::{too_large, width_problem, write_shapes, zero, Axis, Plane, Problem};
 use super::{Backward, Forward, Layer};
+use crate::error::InvalidHyperParameter;
 use crate::gemm::{gemm, Operand, Strides};
+use crate::init::Init;
+use crate::matrix::Matrix;
 use crate::mode::Mode;
+use crate::scalar::Scalar;
 use crate::tensors::{Role, Shape, TensorInfo, Tensors};
-use crate::{Init, InvalidHyperParameter, Matrix, Scalar};
 use core::fmt;
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
@@ -535,9 +538,10 @@ fn slide_row_strided<T: Scalar, const KW: usize>(
 mod tests {
     use super::*;
     use crate::dim::*;
+    use crate::error::Number;
+    use crate::flat::Flat;
     use crate::gradcheck::test_weights;
     use crate::layers::tests::{assert_infer_is_eval_forward, check_layer_backward, train_forward};
-    use crate::{Flat, Number};
     use rand::{rngs::StdRng, SeedableRng};
     use std::string::ToString;
 

@@ -1,7 +1,8 @@
 //! What convolutions and pooling share: the arithmetic of a window sliding over one axis, the
 //! geometry of pooling, and the im2col copies between a `[C, H, W]` row and its patches.
 
-use crate::{InvalidHyperParameter, Number, Scalar};
+use crate::error::{InvalidHyperParameter, Number};
+use crate::scalar::Scalar;
 use core::fmt;
 use core::ops::Range;
 
