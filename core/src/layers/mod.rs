@@ -288,6 +288,19 @@ pub(crate) mod tests {
         (y, cache)
     }
 
+    /// Checks a layer with neither parameters nor buffers (a pooling layer) on two rows: its
+    /// backward pass against central differences for every input, and `infer` against
+    /// `forward`.
+    pub fn check_parameterless<L>(layer: L, seed: u64)
+    where
+        L: Layer<f64, Params = [f64; 0], Buffers = [f64; 0]>,
+    {
+        let mut x: Matrix<U2, L::Input, f64> = test_weights(seed);
+        let checked = check_layer_backward(layer, &mut [], &[], &mut x, seed + 1);
+        assert_eq!(checked, (0, 2 * L::Input::USIZE));
+        assert_infer_is_eval_forward(layer, &[], &[], &x);
+    }
+
     /// Checks a layer's backward pass after a training forward pass against central
     /// differences, for its parameters and its input, with the loss Σ cₖ·yₖ (c from `seed`);
     /// the gradients must overwrite what their blocks held, and leaving out dL/dx must not

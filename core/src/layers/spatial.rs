@@ -411,6 +411,21 @@ pub(crate) fn write_shapes(
     write!(f, "{name} [{c}, {h}, {w}] → [{oc}, {oh}, {ow}]")
 }
 
+/// Window geometries the pooling layers' tests share.
+#[cfg(test)]
+pub(super) mod geometries {
+    use super::Pool2dGeometry;
+
+    /// LeNet's pooling: 2×2 windows side by side, on 2×4×4 → 2×2×2.
+    pub const HALVE: Pool2dGeometry = Pool2dGeometry::new([2, 4, 4], [2, 2]);
+    /// Overlapping, padded windows: kernel 3, stride 2, padding 1 on 2×5×5 → 2×3×3.
+    pub const OVERLAP: Pool2dGeometry = Pool2dGeometry {
+        stride: [2, 2],
+        padding: [1, 1],
+        ..Pool2dGeometry::new([2, 5, 5], [3, 3])
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
