@@ -13,7 +13,7 @@
 //! PyTorch. Built with `--features threads`, typenet's products use two threads.
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{criterion_group, criterion_main, Bencher, BenchmarkGroup, Criterion};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::hint::black_box;
@@ -57,6 +57,30 @@ network! {
         dense(10),
         loss: softmax_cross_entropy,
     }
+}
+
+/// With `TYPENET_BENCH_CPU_TIME` set, benchmarks report the time the benchmark's thread spent
+/// on a CPU (Linux's `/proc/thread-self/schedstat`) instead of the wall-clock time: steadier
+/// on a busy machine, where the thread waits for a core, but meaningless for two threads.
+fn cpu_time() -> Option<Duration> {
+    std::env::var_os("TYPENET_BENCH_CPU_TIME")?;
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Times `routine` with criterion's wall clock, or with [`cpu_time`] when it is asked for.
+fn time<R>(b: &mut Bencher<'_>, mut routine: impl FnMut() -> R) {
+    if cpu_time().is_none() {
+        return b.iter(routine);
+    }
+    b.iter_custom(|iters| {
+        let start = cpu_time().unwrap_or_default();
+        for _ in 0..iters {
+            black_box(routine());
+        }
+        cpu_time().unwrap_or_default().saturating_sub(start)
+    });
 }
 
 /// The step cycles through this many batches, as a training loop cycles through a data set.
@@ -131,7 +155,7 @@ fn step<N, O, const W: usize, const B: usize>(
     let mut rng = StdRng::seed_from_u64(5);
     let mut calls = 0;
     group.bench_function(name, |b| {
-        b.iter(|| {
+        time(b, || {
             calls += 1;
             let k = calls % BATCHES;
             let stats = training.step(&mut *net, &data.xs[k], &data.targets[k], &mut rng);
@@ -167,7 +191,7 @@ fn infer<N: Workload<W>, const W: usize, const B: usize>(
     let mut scratch = InferenceScratch::<N, B>::zeroed_boxed();
     let mut calls = 0;
     group.bench_function(name, |b| {
-        b.iter(|| {
+        time(b, || {
             calls += 1;
             let out = net.infer(&data.xs[calls % BATCHES], &mut scratch);
             black_box(out[0].as_flat()[0])
@@ -192,9 +216,8 @@ impl Products {
     /// One set per layer of a network of `widths`.
     fn network(widths: &[usize], batch: usize) -> Vec<Products> {
         let mut rng = StdRng::seed_from_u64(7);
-        let mut random = |len: usize| -> Vec<f32> {
-            (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
-        };
+        let mut random =
+            |len: usize| -> Vec<f32> { (0..len).map(|_| rng.random_range(-1.0..1.0)).collect() };
         widths
             .windows(2)
             .map(|io| {
@@ -273,7 +296,12 @@ fn bound_matrixmultiply(layers: &mut [Products], backward: bool) {
 fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f32 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
+    let tail: f32 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
     for (xs, ys) in xc.zip(yc) {
         for l in 0..8 {
             acc[l] += xs[l] * ys[l];
@@ -330,14 +358,18 @@ fn bound(
     backward: bool,
 ) {
     let mut layers = Products::network(widths, batch);
-    let name = if backward { "bound_step" } else { "bound_infer" };
+    let name = if backward {
+        "bound_step"
+    } else {
+        "bound_infer"
+    };
     let name = if batch == 1 && !backward {
         format!("{name}_b1{suffix}")
     } else {
         format!("{name}{suffix}")
     };
     group.bench_function(name, |b| {
-        b.iter(|| {
+        time(b, || {
             products(black_box(&mut layers), backward);
             black_box(layers[0].y[0])
         })

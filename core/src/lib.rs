@@ -6,7 +6,8 @@
 //!
 //! `#![no_std]` first: without features it needs neither `std` nor a heap. The `alloc`
 //! feature adds boxed construction of large blocks, data sets, and matrixmultiply for large
-//! products; `std` (the default) adds file loading and the platform's math library.
+//! products; `std` (the default) adds file loading and the platform's math library. `threads`
+//! (off by default) computes each large matrix product on two threads.
 //!
 //! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
 //! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
