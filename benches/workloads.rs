@@ -60,13 +60,26 @@ network! {
 }
 
 /// With `TYPENET_BENCH_CPU_TIME` set, benchmarks report the time the benchmark's thread spent
-/// on a CPU (Linux's `/proc/thread-self/schedstat`) instead of the wall-clock time: steadier
-/// on a busy machine, where the thread waits for a core, but meaningless for two threads.
+/// on a CPU (`CLOCK_THREAD_CPUTIME_ID`) instead of the wall-clock time: steadier on a busy
+/// machine, where the thread waits for a core, but meaningless for two threads.
+#[cfg(target_os = "linux")]
 fn cpu_time() -> Option<Duration> {
     std::env::var_os("TYPENET_BENCH_CPU_TIME")?;
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec for the call to write.
+    let failed = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0;
+    let seconds = u64::try_from(now.tv_sec).ok()?;
+    let nanos = u32::try_from(now.tv_nsec).ok()?;
+    (!failed).then(|| Duration::new(seconds, nanos))
+}
+
+/// Elsewhere, always the wall-clock time.
+#[cfg(not(target_os = "linux"))]
+fn cpu_time() -> Option<Duration> {
+    None
 }
 
 /// Times `routine` with criterion's wall clock, or with [`cpu_time`] when it is asked for.
