@@ -11,7 +11,8 @@
 //!
 //! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
 //! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
-//! GEMM library).
+//! GEMM library); with `threads`, a third, `gemm::threads` (half a product handed to a
+//! worker thread that outlives the borrow of its operands, waited for before the borrow ends).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
