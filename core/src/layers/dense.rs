@@ -121,13 +121,15 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
         let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
         grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
-        // dL/db = Σ over the batch of dy
-        grads.bias.fill(T::ZERO);
+        // dL/db = Σ over the batch of dy, summed in a copy on the stack: accumulated in
+        // `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
+        let mut bias = GenericArray::<T, O>::default();
         for row in dy.rows() {
-            for (g, &d) in grads.bias.iter_mut().zip(row.iter()) {
+            for (g, &d) in bias.iter_mut().zip(row.iter()) {
                 *g += d;
             }
         }
+        grads.bias = bias;
         // dL/dx = dy·W
         if let Some(dx) = io.dx {
             dx.gemm(T::ONE, dy, &io.params.weight, T::ZERO);
