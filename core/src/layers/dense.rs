@@ -121,15 +121,20 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
         let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
         grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
-        // dL/db = Σ over the batch of dy, summed in a copy on the stack: accumulated in
-        // `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
-        let mut bias = GenericArray::<T, O>::default();
-        for row in dy.rows() {
-            for (g, &d) in bias.iter_mut().zip(row.iter()) {
-                *g += d;
+        // dL/db = Σ over the batch of dy, 64 columns at a time in sums on the stack: summed
+        // in `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
+        const COLUMNS: usize = 64;
+        for (block, g) in grads.bias.chunks_mut(COLUMNS).enumerate() {
+            let mut sums = [T::ZERO; COLUMNS];
+            let sums = &mut sums[..g.len()];
+            for row in dy.rows() {
+                let row = &row[block * COLUMNS..][..sums.len()];
+                for (sum, &d) in sums.iter_mut().zip(row) {
+                    *sum += d;
+                }
             }
+            g.copy_from_slice(sums);
         }
-        grads.bias = bias;
         // dL/dx = dy·W
         if let Some(dx) = io.dx {
             dx.gemm(T::ONE, dy, &io.params.weight, T::ZERO);
