@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""The PyTorch baseline for benches/train_step.rs: the same two training steps, f32, one thread.
+"""The PyTorch baseline for benches/workloads.rs and benches/train_step.rs, f32, 1 or 2 threads.
 
-- digits_b32: 64 -> 128 relu -> 10, softmax cross-entropy, batch 32.
-- large_b256: 1024 -> 1024 relu -> 1024 relu -> 10, softmax cross-entropy, batch 256.
+- w1_b1, w1_b16: 16 -> 32 relu -> 4, mean squared error, batch 1 and 16.
+- w2_b32 (train_step's digits_b32): 64 -> 128 relu -> 10, softmax cross-entropy, batch 32.
+- w3_b128: 784 -> 256 relu -> 256 relu -> 10, softmax cross-entropy, batch 128.
+- w4_b256 (train_step's large_b256): 1024 -> 1024 relu -> 1024 relu -> 10, batch 256.
 - lenet_b64: examples/mnist.rs's LeNet-like network (conv 1->8 k5 p2, relu, max-pool 2,
   conv 8->16 k5, relu, max-pool 2, flatten, dense 400->120, relu, dense 120->10) on
-  [1, 28, 28] inputs, batch 64; lenet_infer_b1: its forward pass on one input, in eval mode
-  without autograd, as typenet's `Network::infer`.
+  [1, 28, 28] inputs, batch 64, with SGD and Adam; lenet_infer_b1: its forward pass on one
+  input, in eval mode without autograd, as typenet's `Network::infer`.
 
 For each it times one step (zero_grad, forward, loss, backward, optimizer step) with plain SGD,
-as typenet's benchmark does, and with Adam, plus the matrix products alone. Each layer needs
+SGD with momentum 0.9 and Adam, inference (`torch.inference_mode`) at the workload's batch and
+at batch 1, and the matrix products alone. Each layer needs
 forward x.W^T, dW = dy^T.x and dx = dy.W; the first layer's dx is not needed (the input needs
 no gradient, so neither autograd nor typenet computes it), so "GEMM-only" times the products
 a step performs and "all 3/layer" adds the first layer's dx.
@@ -18,8 +21,9 @@ Like criterion, it warms up, then takes many samples, each the mean of enough ba
 iterations to last a few milliseconds, and reports the median sample in microseconds.
 Nothing is downloaded: the data are random tensors.
 
-    python3 benches/pytorch_baseline.py           # about a minute
-    python3 benches/pytorch_baseline.py --quick   # a smoke run of a few seconds
+    python3 benches/pytorch_baseline.py               # a few minutes, one thread
+    python3 benches/pytorch_baseline.py --threads 2   # the same with two threads
+    python3 benches/pytorch_baseline.py --quick       # a smoke run
 """
 
 import argparse
@@ -37,23 +41,26 @@ CLASSES = 10
 LEARNING_RATE = 1e-3
 
 
+CLOCK = time.perf_counter_ns
+
+
 def measure(fn, seconds, warm_up, sample_seconds):
     """Median, over samples, of the mean time of one call to fn, in microseconds."""
     end = time.perf_counter() + warm_up
     calls = 0
-    start = time.perf_counter()
+    start = CLOCK()
     while time.perf_counter() < end or calls < 3:
         fn()
         calls += 1
-    per_call = (time.perf_counter() - start) / calls
+    per_call = (CLOCK() - start) / 1e9 / calls
     per_sample = max(1, round(sample_seconds / per_call))
     samples = max(10, round(seconds / (per_call * per_sample)))
     times = []
     for _ in range(samples):
-        t0 = time.perf_counter_ns()
+        t0 = CLOCK()
         for _ in range(per_sample):
             fn()
-        times.append((time.perf_counter_ns() - t0) / per_sample / 1e3)
+        times.append((CLOCK() - t0) / per_sample / 1e3)
     return statistics.median(times), samples, per_sample
 
 
@@ -92,26 +99,37 @@ def lenet_infer_fn():
     return infer
 
 
-def data(widths, batch, seed):
+def data(widths, batch, seed, classifies=True):
     g = torch.Generator().manual_seed(seed)
     xs = [torch.rand(batch, widths[0], generator=g) for _ in range(BATCHES)]
-    ys = [torch.randint(0, CLASSES, (batch,), generator=g) for _ in range(BATCHES)]
+    if classifies:
+        ys = [torch.randint(0, CLASSES, (batch,), generator=g) for _ in range(BATCHES)]
+    else:
+        ys = [torch.rand(batch, widths[-1], generator=g) for _ in range(BATCHES)]
     return xs, ys
 
 
-def train_step_fn(widths, batch, optimizer):
+OPTIMIZERS = {
+    "SGD": lambda params: torch.optim.SGD(params, lr=LEARNING_RATE),
+    "momentum": lambda params: torch.optim.SGD(params, lr=LEARNING_RATE, momentum=0.9),
+    "Adam": lambda params: torch.optim.Adam(params, lr=LEARNING_RATE),
+}
+
+
+def train_step_fn(widths, batch, optimizer, classifies=True):
     torch.manual_seed(0)
     model = lenet() if widths == "lenet" else network(widths)
-    widths = [784] if widths == "lenet" else widths
-    opt = optimizer(model.parameters(), lr=LEARNING_RATE)
-    xs, ys = data(widths, batch, 1)
+    widths = [784, 10] if widths == "lenet" else widths
+    opt = optimizer(model.parameters())
+    xs, ys = data(widths, batch, 1, classifies)
+    loss_fn = F.cross_entropy if classifies else F.mse_loss
     state = {"step": 0, "loss": None}
 
     def step():
         k = state["step"] % BATCHES
         state["step"] += 1
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(xs[k]), ys[k])
+        loss = loss_fn(model(xs[k]), ys[k])
         loss.backward()
         opt.step()
         state["loss"] = loss
@@ -122,6 +140,38 @@ def train_step_fn(widths, batch, optimizer):
         )
 
     return step, finite
+
+
+def infer_fn(widths, batch):
+    """Inference: the forward pass without autograd."""
+    torch.manual_seed(0)
+    model = network(widths)
+    xs, _ = data(widths, batch, 3)
+    state = {"step": 0}
+
+    def infer():
+        k = state["step"] % BATCHES
+        state["step"] += 1
+        with torch.inference_mode():
+            return model(xs[k])
+
+    return infer
+
+
+def infer_products_fn(widths, batch):
+    """The forward products alone: x.W^T per layer, into preallocated tensors."""
+    g = torch.Generator().manual_seed(2)
+    products = []
+    for fan_in, fan_out in zip(widths, widths[1:]):
+        x = torch.rand(batch, fan_in, generator=g)
+        w = torch.rand(fan_out, fan_in, generator=g) - 0.5
+        products.append((x, w.t(), torch.empty(batch, fan_out)))
+
+    def step():
+        for a, b, out in products:
+            torch.mm(a, b, out=out)
+
+    return step
 
 
 def gemm_only_fn(widths, batch, first_input_grad):
@@ -145,53 +195,77 @@ def gemm_only_fn(widths, batch, first_input_grad):
     return step
 
 
+WORKLOADS = [
+    # name, widths, batch, classifies
+    ("w1_b1", [16, 32, 4], 1, False),
+    ("w1_b16", [16, 32, 4], 16, False),
+    ("w2_b32", [64, 128, 10], 32, True),
+    ("w3_b128", [784, 256, 256, 10], 128, True),
+    ("w4_b256", [1024, 1024, 1024, 10], 256, True),
+]
+COLUMNS = ["SGD", "momentum", "Adam", "GEMM-only", "all 3/layer", "infer", "infer GEMM", "infer b1"]
+
+
+def run_workload(widths, batch, classifies, timing):
+    """The median µs of each column for one workload."""
+    results = []
+    for name, optimizer in OPTIMIZERS.items():
+        step, finite = train_step_fn(widths, batch, optimizer, classifies)
+        results.append(measure(step, *timing))
+        assert finite(), f"{widths} with {name}: parameters or loss not finite"
+    for first_input_grad in (False, True):
+        results.append(measure(gemm_only_fn(widths, batch, first_input_grad), *timing))
+    results.append(measure(infer_fn(widths, batch), *timing))
+    results.append(measure(infer_products_fn(widths, batch), *timing))
+    results.append(measure(infer_fn(widths, 1), *timing))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short warm-up and measurement")
+    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (1)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time the thread's CPU time (steadier on a busy machine; one thread only)",
+    )
+    parser.add_argument("workloads", nargs="*", help="only these workloads (w3_b128 ...)")
     args = parser.parse_args()
-    seconds, warm_up, sample_seconds = (0.5, 0.2, 0.005) if args.quick else (5.0, 1.0, 0.01)
+    if args.cpu_time:
+        global CLOCK
+        CLOCK = time.thread_time_ns
+    timing = (0.5, 0.2, 0.005) if args.quick else (3.0, 1.0, 0.01)
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.set_grad_enabled(True)
     torch.set_default_dtype(torch.float32)
 
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} thread, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
         f"CPU capability {torch.backends.cpu.get_cpu_capability()}, MKL {torch.backends.mkl.is_available()}, "
         f"python {platform.python_version()}, {os.cpu_count()} CPUs"
     )
-    nets = [("digits_b32", [64, 128, 10], 32), ("large_b256", [1024, 1024, 1024, 10], 256)]
-    columns = ["SGD step", "Adam step", "GEMM-only", "all 3/layer"]
-    rows = []
-    for name, widths, batch in nets:
-        results = []
-        for optimizer in (torch.optim.SGD, torch.optim.Adam):
-            step, finite = train_step_fn(widths, batch, optimizer)
-            results.append(measure(step, seconds, warm_up, sample_seconds))
-            assert finite(), f"{name} with {optimizer.__name__}: parameters or loss not finite"
-        for first_input_grad in (False, True):
-            step = gemm_only_fn(widths, batch, first_input_grad)
-            results.append(measure(step, seconds, warm_up, sample_seconds))
-        rows.append((name, results))
-
-    lenet_results = []
-    for optimizer in (torch.optim.SGD, torch.optim.Adam):
-        step, finite = train_step_fn("lenet", 64, optimizer)
-        lenet_results.append(measure(step, seconds, warm_up, sample_seconds))
-        assert finite(), f"lenet_b64 with {optimizer.__name__}: parameters or loss not finite"
-    lenet_results.append(measure(lenet_infer_fn(), seconds, warm_up, sample_seconds))
-
-    print()
-    print("median µs per step (samples × iterations per sample)")
-    print(f"{'':12}" + "".join(f"{c:>22}" for c in columns))
-    for name, results in rows:
-        cells = "".join(f"{f'{m:.1f} ({s}×{k})':>22}" for m, s, k in results)
-        print(f"{name:12}{cells}")
-    print()
-    print(f"{'':12}" + "".join(f"{c:>22}" for c in ["SGD step", "Adam step", "inference, batch 1"]))
-    cells = "".join(f"{f'{m:.1f} ({s}×{k})':>22}" for m, s, k in lenet_results)
-    print(f"{'lenet_b64':12}{cells}")
+    print("median µs per call (samples × calls per sample)")
+    print(f"{'':10}" + "".join(f"{c:>20}" for c in COLUMNS), flush=True)
+    for name, widths, batch, classifies in WORKLOADS:
+        if args.workloads and name not in args.workloads:
+            continue
+        results = run_workload(widths, batch, classifies, timing)
+        cells = "".join(f"{f'{m:.1f} ({s}×{k})':>20}" for m, s, k in results)
+        print(f"{name:10}{cells}", flush=True)
+    if not args.workloads or "lenet_b64" in args.workloads:
+        lenet_results = []
+        for name in ("SGD", "Adam"):
+            step, finite = train_step_fn("lenet", 64, OPTIMIZERS[name])
+            lenet_results.append(measure(step, *timing))
+            assert finite(), f"lenet_b64 with {name}: parameters or loss not finite"
+        lenet_results.append(measure(lenet_infer_fn(), *timing))
+        print()
+        print(f"{'':10}" + "".join(f"{c:>20}" for c in ["SGD step", "Adam step", "infer b1"]))
+        cells = "".join(f"{f'{m:.1f} ({s}×{k})':>20}" for m, s, k in lenet_results)
+        print(f"{'lenet_b64':10}{cells}", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@
 //!
 //! `#![no_std]` first: without features it needs neither `std` nor a heap. The `alloc`
 //! feature adds boxed construction of large blocks, data sets, and matrixmultiply for large
-//! products; `std` (the default) adds file loading and the platform's math library.
+//! products; `std` (the default) adds file loading and the platform's math library. `threads`
+//! (off by default) computes each large matrix product on two threads.
 //!
 //! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
 //! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
-//! GEMM library).
+//! GEMM library); with `threads`, a third, `gemm::threads` (half a product handed to a
+//! worker thread that outlives the borrow of its operands, waited for before the borrow ends).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

@@ -7,6 +7,8 @@
 
 #[cfg(feature = "alloc")]
 mod matrixmultiply;
+#[cfg(feature = "threads")]
+mod threads;
 
 use crate::scalar::Scalar;
 
@@ -78,6 +80,9 @@ pub(crate) fn gemm<T: Scalar>(
                 strides: sb,
             },
         );
+        #[cfg(feature = "threads")]
+        return threads::gemm((m, k, n), alpha, a, b, beta, c);
+        #[cfg(not(feature = "threads"))]
         return matrixmultiply::gemm((m, k, n), alpha, a, b, beta, c);
     }
     if sb.col == 1 {

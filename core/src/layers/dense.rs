@@ -123,12 +123,19 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
         let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
         grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
-        // dL/db = Σ over the batch of dy
-        grads.bias.fill(T::ZERO);
-        for row in dy.rows() {
-            for (g, &d) in grads.bias.iter_mut().zip(row.iter()) {
-                *g += d;
+        // dL/db = Σ over the batch of dy, 64 columns at a time in sums on the stack: summed
+        // in `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
+        const COLUMNS: usize = 64;
+        for (block, g) in grads.bias.chunks_mut(COLUMNS).enumerate() {
+            let mut sums = [T::ZERO; COLUMNS];
+            let sums = &mut sums[..g.len()];
+            for row in dy.rows() {
+                let row = &row[block * COLUMNS..][..sums.len()];
+                for (sum, &d) in sums.iter_mut().zip(row) {
+                    *sum += d;
+                }
             }
+            g.copy_from_slice(sums);
         }
         // dL/dx = dy·W
         if let Some(dx) = io.dx {

@@ -118,16 +118,24 @@ pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
     let mut total = T::ZERO;
     for (b, (z, &label)) in logits.rows().iter().zip(labels.iter()).enumerate() {
         let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
-        let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
         // −log softmax(z)[y] = logsumexp(z) − z[y] = (max − z[y]) + ln Σ exp(z − max), in that
         // order so that large logits cancel before the small logarithm is added.
+        let Some(grad) = grad.as_deref_mut() else {
+            let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
+            total += (max - z[label]) + sum_exp.ln();
+            continue;
+        };
+        // Each exponential once: kept in the gradient's row until the sum is known.
+        let g_row = &mut grad.rows_mut()[b];
+        for (g, &v) in g_row.iter_mut().zip(z.iter()) {
+            *g = (v - max).exp();
+        }
+        let sum_exp: T = g_row.iter().copied().sum();
         total += (max - z[label]) + sum_exp.ln();
-        if let Some(grad) = grad.as_deref_mut() {
-            // dL/dzᵢ = (softmax(z)ᵢ − [i = y]) / B
-            for (i, (g, &v)) in grad.rows_mut()[b].iter_mut().zip(z.iter()).enumerate() {
-                let p = (v - max).exp() / sum_exp;
-                *g = (p - if i == label { T::ONE } else { T::ZERO }) * inv_batch;
-            }
+        // dL/dzᵢ = (softmax(z)ᵢ − [i = y]) / B
+        for (i, g) in g_row.iter_mut().enumerate() {
+            let p = *g / sum_exp;
+            *g = (p - if i == label { T::ONE } else { T::ZERO }) * inv_batch;
         }
     }
     Ok(total * inv_batch)
