@@ -52,6 +52,7 @@ impl Idx {
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
+#[cfg(feature = "std")]
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Which of the two files an error is about.
