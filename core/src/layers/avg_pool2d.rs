@@ -1,6 +1,6 @@
 //! 2-D average pooling over `[C, H, W]` rows: each output is the mean of its window.
 
-use super::spatial::{write_shapes, Pool2dGeometry, Problem};
+use super::spatial::{Pool2dGeometry, Problem};
 use super::{Backward, Forward, Layer};
 use crate::error::InvalidHyperParameter;
 use crate::matrix::Matrix;
@@ -80,9 +80,7 @@ impl<I, O> fmt::Debug for AvgPool2d<I, O> {
 impl<I, O> fmt::Display for AvgPool2d<I, O> {
     /// `avg_pool2d [8, 28, 28] → [8, 14, 14]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plane = self.geometry.plane();
-        let output = [plane.channels, plane.h.out, plane.w.out];
-        write_shapes(f, "avg_pool2d", self.geometry.input, output)
+        self.geometry.write_layer(f, "avg_pool2d")
     }
 }
 

@@ -1,6 +1,6 @@
 //! 2-D max pooling over `[C, H, W]` rows: each output is the largest input of its window.
 
-use super::spatial::{write_shapes, Plane, Pool2dGeometry, Problem};
+use super::spatial::{Plane, Pool2dGeometry, Problem};
 use super::{Backward, Forward, Layer};
 use crate::error::InvalidHyperParameter;
 use crate::matrix::Matrix;
@@ -105,9 +105,7 @@ impl<I, O> fmt::Debug for MaxPool2d<I, O> {
 impl<I, O> fmt::Display for MaxPool2d<I, O> {
     /// `max_pool2d [8, 28, 28] → [8, 14, 14]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plane = self.geometry.plane();
-        let output = [plane.channels, plane.h.out, plane.w.out];
-        write_shapes(f, "max_pool2d", self.geometry.input, output)
+        self.geometry.write_layer(f, "max_pool2d")
     }
 }
 

@@ -352,6 +352,13 @@ impl Pool2dGeometry {
     pub(crate) const fn plane(&self) -> Plane {
         Plane::new(self.input, self.kernel, self.stride, self.padding)
     }
+
+    /// A pooling layer as `name [C, H, W] → [C, H′, W′]`.
+    pub(crate) fn write_layer(&self, f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+        let plane = self.plane();
+        let output = [plane.channels, plane.h.out, plane.w.out];
+        write_shapes(f, name, self.input, output)
+    }
 }
 
 const POOL_ZERO: &str = "pooling sizes, kernels and strides must be at least 1";
