@@ -9,10 +9,12 @@
 //! products; `std` (the default) adds file loading and the platform's math library. `threads`
 //! (off by default) computes each large matrix product on two threads.
 //!
-//! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
-//! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
-//! GEMM library); with `threads`, a third, `gemm::threads` (half a product handed to a
-//! worker thread that outlives the borrow of its operands, waited for before the borrow ends).
+//! `unsafe` code is denied everywhere but in three modules, each with a reason: `flat` (slice
+//! views and zeroed construction of blocks), `gemm::matrixmultiply` (the call into the GEMM
+//! library) and, on x86_64 with `std`, `gemm::packed` (the crate's own AVX2 and FMA kernel:
+//! intrinsics behind a run-time CPU check, raw pointers into packed panels); with `threads`,
+//! a fourth, `gemm::threads` (half a product handed to a worker thread that outlives the
+//! borrow of its operands, waited for before the borrow ends).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
@@ -61,7 +63,12 @@ pub use scalar::Scalar;
 #[doc(hidden)]
 pub use flat::batch_array;
 #[doc(hidden)]
+pub use gemm::{gemm_with_kernel, Kernel};
+#[doc(hidden)]
 pub use network::{ActivationsOf, InputGradSlot, NoInputGrad, PingPong, TrainingBatch};
 #[doc(hidden)]
 #[cfg(feature = "alloc")]
 pub use scalar::GemmKernel;
+#[doc(hidden)]
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub use scalar::PackedKernel;

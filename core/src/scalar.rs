@@ -54,6 +54,10 @@ pub trait Scalar:
     #[doc(hidden)]
     #[cfg(feature = "alloc")]
     const MATRIXMULTIPLY: GemmKernel<Self>;
+    /// The crate's own packed kernel for this type, with its tile and block sizes.
+    #[doc(hidden)]
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    const PACKED: PackedKernel<Self>;
 
     /// Converts from `f64`, rounding to the nearest value.
     fn from_f64(x: f64) -> Self;
@@ -121,14 +125,30 @@ pub type GemmKernel<T> = unsafe fn(
     isize,
 );
 
+/// A tile kernel of the crate's own packed product and the sizes it is used with: tiles of
+/// `mr`×`nr`, blocks of `kc` (depth), `mc` (rows) and `nc` (columns). `tile` takes k, alpha,
+/// the packed panels of a and b, beta, c and the distance between c's rows.
+#[doc(hidden)]
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub struct PackedKernel<T> {
+    pub mr: usize,
+    pub nr: usize,
+    pub kc: usize,
+    pub mc: usize,
+    pub nc: usize,
+    pub tile: unsafe fn(usize, T, *const T, *const T, T, *mut T, usize),
+}
+
 macro_rules! impl_scalar {
-    ($t:ident, $gemm:ident, $exp:path, $ln:path, $sqrt:path, $tanh:path) => {
+    ($t:ident, $gemm:ident, $packed:ident, $exp:path, $ln:path, $sqrt:path, $tanh:path) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAME: &'static str = stringify!($t);
             #[cfg(feature = "alloc")]
             const MATRIXMULTIPLY: GemmKernel<Self> = matrixmultiply::$gemm;
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            const PACKED: PackedKernel<Self> = crate::gemm::packed::$packed;
 
             #[inline]
             fn from_f64(x: f64) -> Self {
@@ -183,8 +203,24 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, sgemm, libm::expf, libm::logf, libm::sqrtf, libm::tanhf);
-impl_scalar!(f64, dgemm, libm::exp, libm::log, libm::sqrt, libm::tanh);
+impl_scalar!(
+    f32,
+    sgemm,
+    F32,
+    libm::expf,
+    libm::logf,
+    libm::sqrtf,
+    libm::tanhf
+);
+impl_scalar!(
+    f64,
+    dgemm,
+    F64,
+    libm::exp,
+    libm::log,
+    libm::sqrt,
+    libm::tanh
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,13 +3,8 @@
 //! [`Scalar::MATRIXMULTIPLY`], so no type test or pointer cast is needed.
 #![allow(unsafe_code)]
 
-use super::{Operand, Strides};
+use super::{fits, Operand, Strides};
 use crate::scalar::Scalar;
-
-/// Whether a `rows`×`cols` matrix read through `s` lies within `len` values.
-fn fits(len: usize, (rows, cols): (usize, usize), s: Strides) -> bool {
-    rows == 0 || cols == 0 || (rows - 1) * s.row + (cols - 1) * s.col < len
-}
 
 /// `c ← alpha·a·b + beta·c` for an m×k `a` and a k×n `b`, with a row-major m×n `c`;
 /// matrixmultiply ignores `c` when `beta` is zero.
@@ -112,23 +107,29 @@ impl<'a, T: Scalar> Columns<'a, T> {
         )
     }
 
-    /// `self ← alpha·a·b + beta·self` for an m×k `a` and a k×(its columns) `b`.
-    pub fn gemm(self, k: usize, alpha: T, a: Operand<'_, T>, b: Operand<'_, T>, beta: T) {
+    /// `self ← alpha·a·b + beta·self` for an m×k `a` and a k×(its columns) `b`, through
+    /// `kernel` (matrixmultiply unless it is the packed kernel).
+    pub fn gemm(
+        self,
+        kernel: super::Kernel,
+        k: usize,
+        alpha: T,
+        a: Operand<'_, T>,
+        b: Operand<'_, T>,
+        beta: T,
+    ) {
         if self.rows == 0 || self.cols == 0 {
             return;
         }
+        let shape = (self.rows, k, self.cols);
         // SAFETY: `split` checked that the columns lie in the borrowed slice, and no other
         // `Columns` reaches them.
-        unsafe {
-            call(
-                (self.rows, k, self.cols),
-                alpha,
-                a,
-                b,
-                beta,
-                self.first,
-                self.row,
-            )
+        #[cfg(target_arch = "x86_64")]
+        if kernel == super::Kernel::Packed {
+            return unsafe { super::packed::call(shape, alpha, a, b, beta, self.first, self.row) };
         }
+        let _ = kernel;
+        // SAFETY: as above.
+        unsafe { call(shape, alpha, a, b, beta, self.first, self.row) }
     }
 }

@@ -1,5 +1,6 @@
-//! Matrix products on row-major slices: a built-in kernel for small shapes and for builds
-//! without `alloc`, matrixmultiply for the rest.
+//! Matrix products on row-major slices: built-in loops for small shapes and for builds
+//! without `alloc`; for the rest, matrixmultiply or, on x86_64 processors with AVX2 and FMA
+//! (with `std`, which detects them), a packed kernel of the crate's own (`packed`).
 //!
 //! [`gemm`] computes `c ← alpha·a·b + beta·c` for an m×k `a`, a k×n `b` and a row-major
 //! m×n `c`, where `a` and `b` are read through strides, so a transposed operand costs
@@ -7,6 +8,8 @@
 
 #[cfg(feature = "alloc")]
 mod matrixmultiply;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) mod packed;
 #[cfg(feature = "threads")]
 mod threads;
 
@@ -30,15 +33,54 @@ impl Strides {
     }
 }
 
-/// Whether matrixmultiply is the faster kernel for this product (measured with
-/// `benches/gemm.rs`, see BENCHMARKS.md). Its packing costs a heap allocation per call and it
-/// computes in 16×16 tiles, so the built-in kernel wins on tiny products and on results of a
-/// few rows when `a` is row-major (the forward pass and input gradient of a small batch);
-/// matrixmultiply wins everywhere else, weight gradients included.
-#[cfg(feature = "alloc")]
-fn matrixmultiply_is_faster((m, k, n): (usize, usize, usize), sa: Strides) -> bool {
+/// Whether a `rows`×`cols` matrix read through `s` lies within `len` values.
+pub(crate) fn fits(len: usize, (rows, cols): (usize, usize), s: Strides) -> bool {
+    rows == 0 || cols == 0 || (rows - 1) * s.row + (cols - 1) * s.col < len
+}
+
+/// The code that computes a product.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// The built-in loops (`rows_times_b`, `rows_dot_rows`).
+    Loops,
+    /// matrixmultiply's `sgemm` or `dgemm` (feature `alloc`).
+    Matrixmultiply,
+    /// The crate's own packed kernel (x86_64 with AVX2 and FMA, feature `std`).
+    Packed,
+}
+
+impl Kernel {
+    /// Whether this build, on this CPU, has the kernel.
+    pub fn available(self) -> bool {
+        match self {
+            Kernel::Loops => true,
+            Kernel::Matrixmultiply => cfg!(feature = "alloc"),
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            Kernel::Packed => packed::available(),
+            #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+            Kernel::Packed => false,
+        }
+    }
+}
+
+/// The faster kernel for this product (measured with `benches/kernels.rs` and
+/// `benches/gemm.rs`, see BENCHMARKS.md). matrixmultiply's packing costs a heap allocation
+/// per call and it computes in 16×16 tiles, so the built-in loops win on tiny products and on
+/// results of a few rows when `a` is row-major (the forward pass and input gradient of a
+/// small batch). Above those, the packed kernel, where the CPU has it: its 6×16 tile (f32)
+/// keeps 12 accumulators in registers with one broadcast per row and no shuffles, and its
+/// packing buffer is reused, which made it faster than matrixmultiply's AVX2 kernel on
+/// every product shape of the benchmarked workloads.
+fn choose((m, k, n): (usize, usize, usize), sa: Strides) -> Kernel {
     let few_rows = m <= 4 && sa.col == 1;
-    m * k * n >= 8 * 8 * 8 && !few_rows
+    if !Kernel::Matrixmultiply.available() || m * k * n < 8 * 8 * 8 || few_rows {
+        return Kernel::Loops;
+    }
+    if Kernel::Packed.available() {
+        return Kernel::Packed;
+    }
+    Kernel::Matrixmultiply
 }
 
 /// One input of a product: its scalars, read through its strides.
@@ -57,8 +99,6 @@ pub(crate) fn gemm<T: Scalar>(
     beta: T,
     c: &mut [T],
 ) {
-    let (sa, sb) = (a.strides, b.strides);
-    let (a, b) = (a.data, b.data);
     if m == 0 || n == 0 {
         return;
     }
@@ -68,9 +108,74 @@ pub(crate) fn gemm<T: Scalar>(
             .take(m)
             .for_each(|c_row| scale(c_row, beta));
     }
-    #[cfg(feature = "alloc")]
-    if matrixmultiply_is_faster((m, k, n), sa) {
-        let (a, b) = (
+    let kernel = choose((m, k, n), a.strides);
+    #[cfg(feature = "threads")]
+    if kernel != Kernel::Loops {
+        return threads::gemm(kernel, (m, k, n), alpha, a, b, beta, c);
+    }
+    one_thread(kernel, (m, k, n), alpha, a, b, beta, c)
+}
+
+/// The product through `kernel`, on the calling thread; the loops where the kernel is missing
+/// from this build.
+fn one_thread<T: Scalar>(
+    kernel: Kernel,
+    (m, k, n): (usize, usize, usize),
+    alpha: T,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    beta: T,
+    c: &mut [T],
+) {
+    match kernel {
+        #[cfg(feature = "alloc")]
+        Kernel::Matrixmultiply => return matrixmultiply::gemm((m, k, n), alpha, a, b, beta, c),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernel::Packed => return packed::gemm((m, k, n), alpha, a, b, beta, c),
+        _ => {}
+    }
+    let (sa, sb) = (a.strides, b.strides);
+    let (a, b) = (a.data, b.data);
+    if sb.col == 1 {
+        rows_times_b((m, k, n), alpha, a, sa, b, sb.row, beta, c);
+    } else {
+        // b is transposed: the only other form `Matrix` asks for, always with a row-major a.
+        debug_assert!(sa.col == 1 && sb.row == 1, "unsupported operand layout");
+        rows_dot_rows((m, k, n), alpha, a, sa.row, b, sb.col, beta, c);
+    }
+}
+
+/// `c ← alpha·a·b + beta·c` through the chosen `kernel`, for benchmarks that time the kernels
+/// side by side: `a` is m×k with element (r, c) at `r·a_strides.0 + c·a_strides.1`, `b`
+/// likewise k×n, `c` row-major m×n. Returns `false`, changing nothing, when the kernel is not
+/// available, a slice is too short, or the loops are asked for a·b with `b` transposed and `a`
+/// not row-major (a layout they do not take). Not part of the API.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_with_kernel<T: Scalar>(
+    kernel: Kernel,
+    (m, k, n): (usize, usize, usize),
+    alpha: T,
+    (a, a_strides): (&[T], (usize, usize)),
+    (b, b_strides): (&[T], (usize, usize)),
+    beta: T,
+    c: &mut [T],
+) -> bool {
+    let strides = |(row, col)| Strides { row, col };
+    let (sa, sb) = (strides(a_strides), strides(b_strides));
+    let loops_take = sb.col == 1 || (sa.col == 1 && sb.row == 1);
+    let usable = kernel.available()
+        && (kernel != Kernel::Loops || loops_take)
+        && fits(a.len(), (m, k), sa)
+        && fits(b.len(), (k, n), sb)
+        && fits(c.len(), (m, n), Strides::row_major(n));
+    if !usable {
+        return false;
+    }
+    if m == 0 || n == 0 || k == 0 {
+        gemm(
+            (m, k, n),
+            alpha,
             Operand {
                 data: a,
                 strides: sa,
@@ -79,19 +184,23 @@ pub(crate) fn gemm<T: Scalar>(
                 data: b,
                 strides: sb,
             },
+            beta,
+            c,
         );
-        #[cfg(feature = "threads")]
-        return threads::gemm((m, k, n), alpha, a, b, beta, c);
-        #[cfg(not(feature = "threads"))]
-        return matrixmultiply::gemm((m, k, n), alpha, a, b, beta, c);
+        return true;
     }
-    if sb.col == 1 {
-        rows_times_b((m, k, n), alpha, a, sa, b, sb.row, beta, c);
-    } else {
-        // b is transposed: the only other form `Matrix` asks for, always with a row-major a.
-        debug_assert!(sa.col == 1 && sb.row == 1, "unsupported operand layout");
-        rows_dot_rows((m, k, n), alpha, a, sa.row, b, sb.col, beta, c);
-    }
+    let (a, b) = (
+        Operand {
+            data: a,
+            strides: sa,
+        },
+        Operand {
+            data: b,
+            strides: sb,
+        },
+    );
+    one_thread(kernel, (m, k, n), alpha, a, b, beta, c);
+    true
 }
 
 /// `c ← beta·c`, where zero overwrites.

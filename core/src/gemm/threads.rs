@@ -1,7 +1,8 @@
 //! Two threads for the large products (feature `threads`): the result split in two halves,
 //! the second computed on a worker thread while the calling thread computes the first. Each
-//! half is an ordinary single-threaded matrixmultiply call, so the result is the same, bit for
-//! bit, as one call's.
+//! half is an ordinary single-threaded call of the kernel chosen for the whole product
+//! (matrixmultiply or the packed kernel), so the result is the same, bit for bit, as one
+//! call's.
 //!
 //! The worker is started once and then waits for work: starting a thread for each product
 //! cost tens of microseconds, the time of a product of a million multiply-adds. Handing it a
@@ -10,7 +11,7 @@
 //! before the borrows end, on return and on unwinding alike.
 #![allow(unsafe_code)]
 
-use super::{matrixmultiply, Operand};
+use super::{matrixmultiply, one_thread, Kernel, Operand};
 use crate::Scalar;
 use std::boxed::Box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,9 +24,10 @@ const LEAST_MULTIPLY_ADDS: usize = 1 << 20;
 /// kernels' tiles (8 to 16 wide), and a product is split only when each half gets one.
 const TILE: usize = 16;
 
-/// `c ← alpha·a·b + beta·c`, as [`matrixmultiply::gemm`], on two threads when the product is
-/// large enough to pay for the second.
+/// `c ← alpha·a·b + beta·c` through `kernel`, as [`one_thread`], on two threads when the
+/// product is large enough to pay for the second.
 pub(crate) fn gemm<T: Scalar>(
+    kernel: Kernel,
     (m, k, n): (usize, usize, usize),
     alpha: T,
     a: Operand<'_, T>,
@@ -33,7 +35,7 @@ pub(crate) fn gemm<T: Scalar>(
     beta: T,
     c: &mut [T],
 ) {
-    let single = |c: &mut [T]| matrixmultiply::gemm((m, k, n), alpha, a, b, beta, c);
+    let single = |c: &mut [T]| one_thread(kernel, (m, k, n), alpha, a, b, beta, c);
     if m * k * n < LEAST_MULTIPLY_ADDS || m.max(n) < 2 * TILE {
         return single(c);
     }
@@ -46,9 +48,9 @@ pub(crate) fn gemm<T: Scalar>(
             data: &a.data[top * a.strides.row..],
             strides: a.strides,
         };
-        let bottom = || matrixmultiply::gemm((m - top, k, n), alpha, a_bottom, b, beta, c_bottom);
+        let bottom = || one_thread(kernel, (m - top, k, n), alpha, a_bottom, b, beta, c_bottom);
         on_two_threads(
-            || matrixmultiply::gemm((top, k, n), alpha, a, b, beta, c_top),
+            || one_thread(kernel, (top, k, n), alpha, a, b, beta, c_top),
             bottom,
         );
     } else {
@@ -58,8 +60,8 @@ pub(crate) fn gemm<T: Scalar>(
             data: &b.data[left * b.strides.col..],
             strides: b.strides,
         };
-        let right = || c_right.gemm(k, alpha, a, b_right, beta);
-        on_two_threads(|| c_left.gemm(k, alpha, a, b, beta), right);
+        let right = || c_right.gemm(kernel, k, alpha, a, b_right, beta);
+        on_two_threads(|| c_left.gemm(kernel, k, alpha, a, b, beta), right);
     }
 }
 
@@ -195,7 +197,8 @@ mod tests {
     }
 
     /// Both halves together write what one call writes, bit for bit, in each operand layout a
-    /// dense layer uses, split by rows and by columns, with `beta` zero and one.
+    /// dense layer uses, split by rows and by columns, with `beta` zero and one, through each
+    /// kernel this CPU runs.
     #[test]
     fn two_threads_match_one_bit_for_bit() {
         for (m, k, n) in [(203, 160, 150), (150, 160, 203)] {
@@ -207,7 +210,9 @@ mod tests {
                 (Strides::row_major(k), Strides::transposed(k)),
                 (Strides::transposed(m), Strides::row_major(n)),
             ];
-            for (sa, sb) in layouts {
+            let kernels = [Kernel::Matrixmultiply, Kernel::Packed];
+            let kernels = kernels.into_iter().filter(|&kernel| kernel.available());
+            for (kernel, (sa, sb)) in kernels.flat_map(|kernel| layouts.map(|l| (kernel, l))) {
                 for beta in [0.0, 1.0] {
                     let a = Operand {
                         data: &a,
@@ -218,13 +223,13 @@ mod tests {
                         strides: sb,
                     };
                     let (mut one, mut two) = (values(m * n, 3), values(m * n, 3));
-                    matrixmultiply::gemm((m, k, n), 0.5, a, b, beta, &mut one);
-                    gemm((m, k, n), 0.5, a, b, beta, &mut two);
+                    one_thread(kernel, (m, k, n), 0.5, a, b, beta, &mut one);
+                    gemm(kernel, (m, k, n), 0.5, a, b, beta, &mut two);
                     let bits = |c: &[f32]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(
                         bits(&one),
                         bits(&two),
-                        "{m}×{k}×{n}, {sa:?} {sb:?}, beta {beta}"
+                        "{kernel:?} {m}×{k}×{n}, {sa:?} {sb:?}, beta {beta}"
                     );
                 }
             }
