@@ -127,7 +127,9 @@ pub type GemmKernel<T> = unsafe fn(
 
 /// A tile kernel of the crate's own packed product and the sizes it is used with: tiles of
 /// `mr`×`nr`, blocks of `kc` (depth), `mc` (rows) and `nc` (columns). `tile` takes k, alpha,
-/// the packed panels of a and b, beta, c and the distance between c's rows.
+/// the packed panels of a and b, beta, c and the distance between c's rows; `pack_lanes`
+/// packs one panel from lanes adjacent along k: the first lane, the distance between lanes,
+/// the lanes used, k, the panel's width and where it goes.
 #[doc(hidden)]
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub struct PackedKernel<T> {
@@ -137,6 +139,7 @@ pub struct PackedKernel<T> {
     pub mc: usize,
     pub nc: usize,
     pub tile: unsafe fn(usize, T, *const T, *const T, T, *mut T, usize),
+    pub pack_lanes: unsafe fn(*const T, usize, usize, usize, usize, *mut T),
 }
 
 macro_rules! impl_scalar {

@@ -50,6 +50,7 @@ pub(crate) const F32: PackedKernel<f32> = PackedKernel {
     mc: 72,
     nc: 3072,
     tile: tile_f32,
+    pack_lanes: pack_lanes_f32,
 };
 
 /// The f64 kernel: 6×8 tiles, each row two 4-lane registers (12 accumulators).
@@ -60,6 +61,7 @@ pub(crate) const F64: PackedKernel<f64> = PackedKernel {
     mc: 72,
     nc: 1536,
     tile: tile_f64,
+    pack_lanes: pack_lanes_f64,
 };
 
 /// One tile kernel: `c ← alpha·(a panel · b panel) + beta·c` for an `mr`×`nr` tile of `c`
@@ -82,6 +84,13 @@ macro_rules! tile_kernel {
             c: *mut $t,
             c_row: usize,
         ) {
+            // The tile's rows are usually far apart in memory (a row of c or more): fetch
+            // them while the sum runs rather than stall on them at the end.
+            for i in 0..6 {
+                let row = c.add(i * c_row).cast::<i8>();
+                _mm_prefetch::<_MM_HINT_T0>(row);
+                _mm_prefetch::<_MM_HINT_T0>(row.add(2 * $lanes * size_of::<$t>() - 1));
+            }
             let mut acc = [[$zero(); 2]; 6];
             for _ in 0..k {
                 let (b0, b1) = ($load(b), $load(b.add($lanes)));
@@ -245,8 +254,9 @@ impl<T: Scalar> Product<'_, T> {
         let kc = kernel.kc.min(k);
         let mc = kernel.mc.min(m.next_multiple_of(mr));
         let nc = kernel.nc.min(n.next_multiple_of(nr));
-        let a_len = (mc.next_multiple_of(mr) * kc).next_multiple_of(64);
-        let b_len = nc.next_multiple_of(nr) * kc;
+        // Each with slack for `pack_lanes_f32`'s last overlapping store.
+        let a_len = (mc.next_multiple_of(mr) * kc + 8).next_multiple_of(64);
+        let b_len = nc.next_multiple_of(nr) * kc + 8;
         let lines = ((a_len + b_len) * size_of::<T>()).div_ceil(size_of::<Line>());
         if buffer.len() < lines {
             buffer.resize(lines, Line([0; 8]));
@@ -331,10 +341,13 @@ struct Block<T> {
 /// Packs the `rows`×`cols` block of `x` at `(row, col)` into panels `width` wide at `out`:
 /// panels of `width` columns for `b` (`across`), each row of the panel contiguous; panels of
 /// `width` rows for `a`, each column contiguous. The last panel is padded with zeros.
+/// Compiled for AVX2 like the tile kernels, so that its copies and transposes use the wide
+/// registers.
 ///
 /// # Safety
-/// The block lies within `x`'s data (as its strides place it), and `out` is valid for
-/// writes of `rows`×`cols` rounded up to whole panels.
+/// The CPU has AVX2 and FMA; the block lies within `x`'s data (as its strides place it), and
+/// `out` is valid for writes of `rows`×`cols` rounded up to whole panels.
+#[target_feature(enable = "avx2,fma")]
 unsafe fn pack<T: Scalar>(
     x: Operand<'_, T>,
     (row, col): (usize, usize),
@@ -365,18 +378,129 @@ unsafe fn pack<T: Scalar>(
                 core::ptr::copy_nonoverlapping(source.add(p * step), to, used);
                 (used..width).for_each(|l| *to.add(l) = T::ZERO);
             }
+        } else if step == 1 {
+            (T::PACKED.pack_lanes)(source, lane, used, depth, width, panel);
         } else {
-            // Each lane is read along k (adjacent when `step` is 1) and written `width` apart.
-            for l in 0..width {
-                if l < used {
-                    let from = source.add(l * lane);
-                    (0..depth).for_each(|p| *panel.add(p * width + l) = *from.add(p * step));
-                } else {
-                    (0..depth).for_each(|p| *panel.add(p * width + l) = T::ZERO);
-                }
+            strided_lanes(source, (lane, step), used, depth, width, panel);
+        }
+    }
+}
+
+/// One panel `width` lanes wide, each lane read along k (`step` apart) and written `width`
+/// apart, element by element.
+///
+/// # Safety
+/// As for [`pack`]: `used` lanes of `depth` values from `source`, `width`·`depth` values at
+/// `panel`.
+#[inline(always)]
+unsafe fn strided_lanes<T: Scalar>(
+    source: *const T,
+    (lane, step): (usize, usize),
+    used: usize,
+    depth: usize,
+    width: usize,
+    panel: *mut T,
+) {
+    for l in 0..width {
+        if l < used {
+            let from = source.add(l * lane);
+            (0..depth).for_each(|p| *panel.add(p * width + l) = *from.add(p * step));
+        } else {
+            (0..depth).for_each(|p| *panel.add(p * width + l) = T::ZERO);
+        }
+    }
+}
+
+/// f64 panels from lanes adjacent along k: element by element, as [`strided_lanes`].
+///
+/// # Safety
+/// As for [`pack`].
+unsafe fn pack_lanes_f64(
+    source: *const f64,
+    lane: usize,
+    used: usize,
+    depth: usize,
+    width: usize,
+    panel: *mut f64,
+) {
+    strided_lanes(source, (lane, 1), used, depth, width, panel)
+}
+
+/// f32 panels from lanes adjacent along k (a·bᵀ's b, a·b's and a·bᵀ's a): eight lanes by
+/// eight steps of k at a time, read as eight runs and transposed in registers. A group of
+/// fewer than eight lanes (a 6-row panel of a) still stores eight values a step; the two
+/// extra land where the next step, the next panel or the buffer's slack will be written.
+///
+/// # Safety
+/// As for [`pack`], with 8 values of slack after the panel.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_lanes_f32(
+    source: *const f32,
+    lane: usize,
+    used: usize,
+    depth: usize,
+    width: usize,
+    panel: *mut f32,
+) {
+    let whole = depth - depth % 8;
+    for group in (0..width).step_by(8) {
+        let lanes = used.saturating_sub(group).min(8);
+        let from = source.add(group * lane);
+        for p in (0..whole).step_by(8) {
+            let mut rows = [_mm256_setzero_ps(); 8];
+            for (l, row) in rows.iter_mut().enumerate().take(lanes) {
+                *row = _mm256_loadu_ps(from.add(l * lane + p));
+            }
+            for (q, column) in transpose8(rows).into_iter().enumerate() {
+                _mm256_storeu_ps(panel.add((p + q) * width + group), column);
             }
         }
     }
+    // The last steps of k, fewer than eight, element by element.
+    let tail = source.add(whole);
+    strided_lanes(
+        tail,
+        (lane, 1),
+        used,
+        depth - whole,
+        width,
+        panel.add(whole * width),
+    );
+}
+
+/// The transpose of an 8×8 block of f32, one row a register.
+#[target_feature(enable = "avx2,fma")]
+fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    let t = [
+        _mm256_unpacklo_ps(r[0], r[1]),
+        _mm256_unpackhi_ps(r[0], r[1]),
+        _mm256_unpacklo_ps(r[2], r[3]),
+        _mm256_unpackhi_ps(r[2], r[3]),
+        _mm256_unpacklo_ps(r[4], r[5]),
+        _mm256_unpackhi_ps(r[4], r[5]),
+        _mm256_unpacklo_ps(r[6], r[7]),
+        _mm256_unpackhi_ps(r[6], r[7]),
+    ];
+    let s = [
+        _mm256_shuffle_ps::<0x44>(t[0], t[2]),
+        _mm256_shuffle_ps::<0xEE>(t[0], t[2]),
+        _mm256_shuffle_ps::<0x44>(t[1], t[3]),
+        _mm256_shuffle_ps::<0xEE>(t[1], t[3]),
+        _mm256_shuffle_ps::<0x44>(t[4], t[6]),
+        _mm256_shuffle_ps::<0xEE>(t[4], t[6]),
+        _mm256_shuffle_ps::<0x44>(t[5], t[7]),
+        _mm256_shuffle_ps::<0xEE>(t[5], t[7]),
+    ];
+    [
+        _mm256_permute2f128_ps::<0x20>(s[0], s[4]),
+        _mm256_permute2f128_ps::<0x20>(s[1], s[5]),
+        _mm256_permute2f128_ps::<0x20>(s[2], s[6]),
+        _mm256_permute2f128_ps::<0x20>(s[3], s[7]),
+        _mm256_permute2f128_ps::<0x31>(s[0], s[4]),
+        _mm256_permute2f128_ps::<0x31>(s[1], s[5]),
+        _mm256_permute2f128_ps::<0x31>(s[2], s[6]),
+        _mm256_permute2f128_ps::<0x31>(s[3], s[7]),
+    ]
 }
 
 #[cfg(test)]
