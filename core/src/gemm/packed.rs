@@ -372,17 +372,45 @@ unsafe fn pack<T: Scalar>(
         let used = width.min(lanes - start);
         let source = first.add(start * lane);
         if lane == 1 {
-            // Each step of k reads `used` adjacent values: copy them, then the padding.
-            for p in 0..depth {
-                let to = panel.add(p * width);
-                core::ptr::copy_nonoverlapping(source.add(p * step), to, used);
-                (used..width).for_each(|l| *to.add(l) = T::ZERO);
+            // Each step of k reads `used` adjacent values: copy them, then the padding. The
+            // copies are short (a panel's width), so whole panels copy a fixed-size array
+            // rather than call `memcpy`.
+            match (used == width, width) {
+                (true, 16) => adjacent_lanes::<T, 16>(source, step, depth, panel),
+                (true, 8) => adjacent_lanes::<T, 8>(source, step, depth, panel),
+                (true, 6) => adjacent_lanes::<T, 6>(source, step, depth, panel),
+                _ => {
+                    for p in 0..depth {
+                        let (from, to) = (source.add(p * step), panel.add(p * width));
+                        (0..width).for_each(|l| {
+                            *to.add(l) = if l < used { *from.add(l) } else { T::ZERO }
+                        });
+                    }
+                }
             }
         } else if step == 1 {
             (T::PACKED.pack_lanes)(source, lane, used, depth, width, panel);
         } else {
             strided_lanes(source, (lane, step), used, depth, width, panel);
         }
+    }
+}
+
+/// One full panel `W` lanes wide from lanes adjacent to each other: each step of k copies
+/// `W` adjacent values.
+///
+/// # Safety
+/// As for [`pack`].
+#[inline(always)]
+unsafe fn adjacent_lanes<T: Scalar, const W: usize>(
+    source: *const T,
+    step: usize,
+    depth: usize,
+    panel: *mut T,
+) {
+    for p in 0..depth {
+        let run = source.add(p * step).cast::<[T; W]>().read_unaligned();
+        panel.add(p * W).cast::<[T; W]>().write_unaligned(run);
     }
 }
 
@@ -411,10 +439,13 @@ unsafe fn strided_lanes<T: Scalar>(
     }
 }
 
-/// f64 panels from lanes adjacent along k: element by element, as [`strided_lanes`].
+/// f64 panels from lanes adjacent along k: four lanes by four steps of k at a time, read as
+/// four runs and transposed in registers, as [`pack_lanes_f32`] does with eight. A panel
+/// wider than a group is written group by group, so no store may reach past the panel's row.
 ///
 /// # Safety
-/// As for [`pack`].
+/// As for [`pack`], with 8 values of slack after the panel.
+#[target_feature(enable = "avx2,fma")]
 unsafe fn pack_lanes_f64(
     source: *const f64,
     lane: usize,
@@ -423,13 +454,59 @@ unsafe fn pack_lanes_f64(
     width: usize,
     panel: *mut f64,
 ) {
-    strided_lanes(source, (lane, 1), used, depth, width, panel)
+    let whole = depth - depth % 4;
+    for group in (0..width).step_by(4) {
+        let lanes = used.saturating_sub(group).min(4);
+        let from = source.add(group * lane);
+        for p in (0..whole).step_by(4) {
+            let mut r = [_mm256_setzero_pd(); 4];
+            for (l, row) in r.iter_mut().enumerate().take(lanes) {
+                *row = _mm256_loadu_pd(from.add(l * lane + p));
+            }
+            let t = [
+                _mm256_unpacklo_pd(r[0], r[1]),
+                _mm256_unpackhi_pd(r[0], r[1]),
+                _mm256_unpacklo_pd(r[2], r[3]),
+                _mm256_unpackhi_pd(r[2], r[3]),
+            ];
+            let columns = [
+                _mm256_permute2f128_pd::<0x20>(t[0], t[2]),
+                _mm256_permute2f128_pd::<0x20>(t[1], t[3]),
+                _mm256_permute2f128_pd::<0x31>(t[0], t[2]),
+                _mm256_permute2f128_pd::<0x31>(t[1], t[3]),
+            ];
+            for (q, column) in columns.into_iter().enumerate() {
+                let to = panel.add((p + q) * width + group);
+                // A panel 6 wide ends in a group of two: store only those, since the next
+                // step's first values are already written.
+                match width - group {
+                    4.. => _mm256_storeu_pd(to, column),
+                    2 => _mm_storeu_pd(to, _mm256_castpd256_pd128(column)),
+                    rest => {
+                        let mut values = [0.0; 4];
+                        _mm256_storeu_pd(values.as_mut_ptr(), column);
+                        core::ptr::copy_nonoverlapping(values.as_ptr(), to, rest);
+                    }
+                }
+            }
+        }
+    }
+    let tail = source.add(whole);
+    strided_lanes(
+        tail,
+        (lane, 1),
+        used,
+        depth - whole,
+        width,
+        panel.add(whole * width),
+    );
 }
 
 /// f32 panels from lanes adjacent along k (a·bᵀ's b, a·b's and a·bᵀ's a): eight lanes by
-/// eight steps of k at a time, read as eight runs and transposed in registers. A group of
-/// fewer than eight lanes (a 6-row panel of a) still stores eight values a step; the two
-/// extra land where the next step, the next panel or the buffer's slack will be written.
+/// eight steps of k at a time, read as eight runs and transposed in registers. A panel of
+/// fewer than eight lanes (a 6-row panel of a, one group) still stores eight values a step;
+/// the two extra land where the next step, the next panel or the buffer's slack will be
+/// written. Wider panels are whole groups of eight.
 ///
 /// # Safety
 /// As for [`pack`], with 8 values of slack after the panel.
@@ -442,6 +519,7 @@ unsafe fn pack_lanes_f32(
     width: usize,
     panel: *mut f32,
 ) {
+    debug_assert!(width <= 8 || width % 8 == 0, "f32 panels are 6 or 16 wide");
     let whole = depth - depth % 8;
     for group in (0..width).step_by(8) {
         let lanes = used.saturating_sub(group).min(8);
