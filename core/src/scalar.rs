@@ -140,6 +140,8 @@ pub struct PackedKernel<T> {
     pub nc: usize,
     pub tile: unsafe fn(usize, T, *const T, *const T, T, *mut T, usize),
     pub pack_lanes: unsafe fn(*const T, usize, usize, usize, usize, *mut T),
+    /// Whether matrixmultiply is the faster kernel for a·bᵀ with under 16 rows or columns.
+    pub matrixmultiply_on_narrow_nt: bool,
 }
 
 macro_rules! impl_scalar {

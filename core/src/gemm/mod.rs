@@ -64,22 +64,40 @@ impl Kernel {
     }
 }
 
-/// The faster kernel for this product (measured with `benches/kernels.rs` and
-/// `benches/gemm.rs`, see BENCHMARKS.md). matrixmultiply's packing costs a heap allocation
-/// per call and it computes in 16×16 tiles, so the built-in loops win on tiny products and on
-/// results of a few rows when `a` is row-major (the forward pass and input gradient of a
-/// small batch). Above those, the packed kernel, where the CPU has it: its 6×16 tile (f32)
-/// keeps 12 accumulators in registers with one broadcast per row and no shuffles, and its
-/// packing buffer is reused, which made it faster than matrixmultiply's AVX2 kernel on
-/// every product shape of the benchmarked workloads.
-fn choose((m, k, n): (usize, usize, usize), sa: Strides) -> Kernel {
+/// The faster kernel for this product, as measured on every product shape of the benchmark
+/// workloads and convolutions (`benches/kernels.rs`, the kernels alternating in one run; see
+/// BENCHMARKS.md).
+///
+/// matrixmultiply's packing costs a heap allocation per call and it computes in 16×16 tiles,
+/// so the built-in loops win on tiny products and on results of a few rows when `a` is
+/// row-major (the forward pass and input gradient of a small batch).
+///
+/// Above those, the packed kernel, where the CPU has it: 6–16% faster than matrixmultiply's
+/// AVX2 kernel on the large products in f32 and 15–25% in f64, and up to 40% on thin ones
+/// (a 10-wide output layer), since its packing buffer is reused and it packs transposed
+/// operands in registers. Its tiles are 6 rows high, though, against matrixmultiply's 8:
+/// a·b with at most 16 rows (a convolution's forward pass, 8 or 16 channels) wastes a third
+/// or a ninth of its work and stays with matrixmultiply (f32 6.2 µs against 7.9 at 8 rows,
+/// 10.4 against 11.5 at 16). In f64, whose tiles are 8 columns wide, the same goes for a·bᵀ
+/// with under 16 rows or columns (a 10-wide output layer's forward pass: 260 µs against 278
+/// at batch 256).
+fn choose<T: Scalar>((m, k, n): (usize, usize, usize), sa: Strides, sb: Strides) -> Kernel {
     let few_rows = m <= 4 && sa.col == 1;
     if !Kernel::Matrixmultiply.available() || m * k * n < 8 * 8 * 8 || few_rows {
         return Kernel::Loops;
     }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if Kernel::Packed.available() {
-        return Kernel::Packed;
+        let narrow = if sb.col == 1 {
+            sa.col == 1 && m <= 16
+        } else {
+            T::PACKED.matrixmultiply_on_narrow_nt && sa.col == 1 && m.min(n) < 16
+        };
+        if !narrow {
+            return Kernel::Packed;
+        }
     }
+    let _ = sb;
     Kernel::Matrixmultiply
 }
 
@@ -108,7 +126,7 @@ pub(crate) fn gemm<T: Scalar>(
             .take(m)
             .for_each(|c_row| scale(c_row, beta));
     }
-    let kernel = choose((m, k, n), a.strides);
+    let kernel = choose::<T>((m, k, n), a.strides, b.strides);
     #[cfg(feature = "threads")]
     if kernel != Kernel::Loops {
         return threads::gemm(kernel, (m, k, n), alpha, a, b, beta, c);

@@ -51,6 +51,7 @@ pub(crate) const F32: PackedKernel<f32> = PackedKernel {
     nc: 3072,
     tile: tile_f32,
     pack_lanes: pack_lanes_f32,
+    matrixmultiply_on_narrow_nt: false,
 };
 
 /// The f64 kernel: 6×8 tiles, each row two 4-lane registers (12 accumulators).
@@ -62,6 +63,8 @@ pub(crate) const F64: PackedKernel<f64> = PackedKernel {
     nc: 1536,
     tile: tile_f64,
     pack_lanes: pack_lanes_f64,
+    // Measured (benches/kernels.rs): its 8-wide tiles waste a third of a 10-wide result.
+    matrixmultiply_on_narrow_nt: true,
 };
 
 /// One tile kernel: `c ← alpha·(a panel · b panel) + beta·c` for an `mr`×`nr` tile of `c`
