@@ -2,11 +2,11 @@
 //! cache block implements, and [`flat_struct!`](crate::flat_struct), the one way to build a
 //! composite block.
 //!
-//! This module and `gemm::matrixmultiply` are the only places with `unsafe` code; the crate
-//! root denies it everywhere else. Blocks are viewed as slices and built zeroed (on the
-//! heap too) through pointer casts, and those casts are sound only because every `Flat`
-//! type is either one of the impls here or a `#[repr(C)]` struct made by `flat_struct!`,
-//! whose fields are all `Flat` themselves.
+//! This module and three in `gemm` (`matrixmultiply`, `packed`, `threads`) are the only
+//! places with `unsafe` code; the crate root denies it everywhere else. Blocks are viewed as
+//! slices and built zeroed (on the heap too) through pointer casts, and those casts are sound
+//! only because every `Flat` type is either one of the impls here or a `#[repr(C)]` struct
+//! made by `flat_struct!`, whose fields are all `Flat` themselves.
 #![allow(unsafe_code)]
 
 use crate::dim::Message;
