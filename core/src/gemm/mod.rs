@@ -72,8 +72,8 @@ impl Kernel {
 /// so the built-in loops win on tiny products and on results of a few rows when `a` is
 /// row-major (the forward pass and input gradient of a small batch).
 ///
-/// Above those, the packed kernel, where the CPU has it: 6–16% faster than matrixmultiply's
-/// AVX2 kernel on the large products in f32 and 15–25% in f64, and up to 40% on thin ones
+/// Above those, the packed kernel, where the CPU has it: 6–11% faster than matrixmultiply's
+/// AVX2 kernel on the large products in f32 and 13–20% in f64, and up to 40% on thin ones
 /// (a 10-wide output layer), since its packing buffer is reused and it packs transposed
 /// operands in registers. Its tiles are 6 rows high, though, against matrixmultiply's 8:
 /// a·b with at most 16 rows (a convolution's forward pass, 8 or 16 channels) wastes a third
