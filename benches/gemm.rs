@@ -1,6 +1,6 @@
 //! The three product forms of `Matrix` (`gemm`, `gemm_nt`, `gemm_tn`), f32, one thread, at
 //! the shapes a dense layer uses and at sizes around the switch from the built-in kernel to
-//! matrixmultiply (`matrixmultiply_is_faster` in core/src/gemm.rs).
+//! matrixmultiply or the packed kernel (`choose` in core/src/gemm/mod.rs).
 //!
 //! Names read `<form>_<m>x<k>x<n>`: `c` is m×n and each product takes m·k·n multiply-adds,
 //! which criterion reports as elements per second.
@@ -8,8 +8,7 @@
 //! - `tn`: c = aᵀ·b, its weight gradient dyᵀ·x (m = outputs, k = batch, n = inputs);
 //! - `nn`: c = a·b, its input gradient dy·W (m = batch, k = outputs, n = inputs).
 //!
-//! The public API picks the kernel itself. See benches/README.md for how to time each kernel
-//! on its own.
+//! The public API picks the kernel itself; `benches/kernels.rs` times each kernel on its own.
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};

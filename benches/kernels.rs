@@ -8,7 +8,8 @@
 //! range of the rounds, GFLOP/s (2·m·k·n per call) and the share of the core's FMA peak,
 //! measured first with a loop of independent 8-lane FMAs.
 //!
-//! `cargo bench --bench kernels` (add `-- f64` to time f64, `-- quick` for fewer rounds).
+//! `cargo bench --bench kernels` (add `-- f64` to time f64, `-- quick` for fewer rounds, and
+//! names or their beginnings, such as `-- "w4 l1" conv`, to time only those products).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -162,16 +163,15 @@ fn fma_peak(_: bool) -> f64 {
     f64::NAN
 }
 
-fn report<T: Scalar>(rounds: usize, round_time: Duration) {
+fn report<T: Scalar>(rounds: usize, round_time: Duration, only: &[String]) {
     let peak = fma_peak(T::NAME == "f64");
     println!("{}: FMA peak {peak:.1} GFLOP/s (one core)", T::NAME);
     println!(
         "{:<11} {:<4} {:>16} | {:>28} | {:>28} | {:>22} | faster",
         "product", "form", "m×k×n", "matrixmultiply µs [range]", "packed µs [range]", "loops µs"
     );
-    let only = std::env::var("TN_ONLY").unwrap_or_default();
     for &(name, form, m, k, n) in SHAPES {
-        if !only.is_empty() && !only.split(',').any(|o| name.starts_with(o)) {
+        if !only.is_empty() && !only.iter().any(|o| name.starts_with(o.as_str())) {
             continue;
         }
         let mut case = Case::<T>::new(form, (m, k, n));
@@ -216,16 +216,21 @@ fn report<T: Scalar>(rounds: usize, round_time: Duration) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "quick");
+    let only: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--") && *a != "quick" && *a != "f64")
+        .cloned()
+        .collect();
     let (rounds, round_time) = if quick {
         (3, Duration::from_millis(40))
     } else {
         (7, Duration::from_millis(100))
     };
     if args.iter().any(|a| a == "f64") {
-        report::<f64>(rounds, round_time);
+        report::<f64>(rounds, round_time, &only);
     } else {
-        report::<f32>(rounds, round_time);
+        report::<f32>(rounds, round_time, &only);
     }
 }

@@ -522,7 +522,10 @@ unsafe fn pack_lanes_f32(
     width: usize,
     panel: *mut f32,
 ) {
-    debug_assert!(width <= 8 || width.is_multiple_of(8), "f32 panels are 6 or 16 wide");
+    debug_assert!(
+        width <= 8 || width.is_multiple_of(8),
+        "f32 panels are 6 or 16 wide"
+    );
     let whole = depth - depth % 8;
     for group in (0..width).step_by(8) {
         let lanes = used.saturating_sub(group).min(8);
