@@ -712,46 +712,69 @@ mod tests {
     }
 
     /// A product in parts, as `gemm::threads` splits it, is the same bit for bit as one call,
-    /// whatever the rows and columns of the parts.
-    #[test]
-    fn parts_match_the_whole_bit_for_bit() {
-        if !available() {
-            return;
-        }
+    /// whether its rows or its columns are split, at any row or column.
+    fn parts_match_the_whole<T: Scalar>() {
         let (m, k, n) = (37, 300, 45);
-        let (a, b) = (values::<f32>(m * k, 4), values::<f32>(k * n, 5));
-        let (sa, sb) = (Strides::row_major(k), Strides::transposed(k));
-        let whole_start = values::<f32>(m * n, 6);
-        let mut whole = whole_start.clone();
-        let (a_op, b_op) = (
-            Operand {
+        let (a, b) = (values::<T>(m * k, 4), values::<T>(k * n, 5));
+        let start = values::<T>(m * n, 6);
+        let bits = |c: &[T]| c.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+        for (sa, sb) in layouts((m, k, n)) {
+            let a_op = Operand {
                 data: &a,
                 strides: sa,
-            },
-            Operand {
+            };
+            let b_op = Operand {
                 data: &b,
                 strides: sb,
-            },
-        );
-        gemm((m, k, n), 0.5, a_op, b_op, 1.0, &mut whole);
-        let mut parts = whole_start;
-        let top = 13;
-        gemm((top, k, n), 0.5, a_op, b_op, 1.0, &mut parts[..top * n]);
-        let a_bottom = Operand {
-            data: &a[top * k..],
-            strides: sa,
-        };
-        gemm(
-            (m - top, k, n),
-            0.5,
-            a_bottom,
-            b_op,
-            1.0,
-            &mut parts[top * n..],
-        );
-        assert!(whole
-            .iter()
-            .zip(&parts)
-            .all(|(x, y)| x.to_bits() == y.to_bits()));
+            };
+            let half = T::from_f64(0.5);
+            let mut whole = start.clone();
+            gemm((m, k, n), half, a_op, b_op, T::ONE, &mut whole);
+            let top = 13;
+            let mut rows = start.clone();
+            gemm((top, k, n), half, a_op, b_op, T::ONE, &mut rows[..top * n]);
+            let a_bottom = Operand {
+                data: &a[top * sa.row..],
+                strides: sa,
+            };
+            gemm(
+                (m - top, k, n),
+                half,
+                a_bottom,
+                b_op,
+                T::ONE,
+                &mut rows[top * n..],
+            );
+            assert_eq!(bits(&whole), bits(&rows), "rows split, {sa:?} {sb:?}");
+            let left = 19;
+            let mut columns = start.clone();
+            let b_right = Operand {
+                data: &b[left * sb.col..],
+                strides: sb,
+            };
+            let c = columns.as_mut_ptr();
+            // SAFETY: each part writes its own columns of `columns`, rows `n` apart.
+            unsafe {
+                call((m, k, left), half, a_op, b_op, T::ONE, c, n);
+                call(
+                    (m, k, n - left),
+                    half,
+                    a_op,
+                    b_right,
+                    T::ONE,
+                    c.add(left),
+                    n,
+                );
+            }
+            assert_eq!(bits(&whole), bits(&columns), "columns split, {sa:?} {sb:?}");
+        }
+    }
+
+    #[test]
+    fn parts_match_the_whole_bit_for_bit() {
+        if available() {
+            parts_match_the_whole::<f32>();
+            parts_match_the_whole::<f64>();
+        }
     }
 }
