@@ -42,6 +42,7 @@ pub mod normalize;
 pub mod optim;
 mod scalar;
 pub mod schedule;
+mod simd;
 mod tensor_info;
 pub mod tensors;
 pub mod train;

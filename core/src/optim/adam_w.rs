@@ -176,6 +176,15 @@ impl<T: Scalar, A> AdamW<T, A> {
     }
 }
 
+crate::simd::dispatched! {
+    /// values ← factor · values: AdamW's decoupled decay.
+    fn scale<T: Scalar>(values: &mut [T], factor: T) {
+        for v in values {
+            *v *= factor;
+        }
+    }
+}
+
 impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for AdamW<T, A> {
     /// Adam's moments m and v, one value of each per parameter; with AMSGrad, the largest v
     /// too.
@@ -190,9 +199,7 @@ impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for AdamW<T, A> {
             let (p, scope) = (params.as_flat_mut(), self.decay.scope);
             P::visit_tensors(&mut |t| {
                 if scope.applies_to(t.role) {
-                    for p in &mut p[t.range()] {
-                        *p *= factor;
-                    }
+                    scale(&mut p[t.range()], factor);
                 }
             });
         }
@@ -239,6 +246,25 @@ mod tests {
             .with_eps(2.0)
             .unwrap()
             .with_weight_decay(WeightDecay::new(0.5).unwrap())
+    }
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f32).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        assert_copies_agree(|decayed| {
+            AdamW::new(0.1f32)
+                .unwrap()
+                .with_weight_decay(decay(decayed))
+        });
+        assert_copies_agree(|decayed| {
+            AdamW::new(0.1f32)
+                .unwrap()
+                .with_weight_decay(decay(decayed))
+                .amsgrad()
+        });
     }
 
     #[test]

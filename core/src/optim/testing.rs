@@ -56,3 +56,29 @@ pub(crate) fn assert_descends_on_a_quadratic<O: Optimizer<f32>>(
     }
     assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
 }
+
+/// Asserts that three steps of the optimizer `make` builds leave the same bits in the
+/// parameters and the state on the passes' AVX2 copies as on their portable ones: once over
+/// the whole block (no decay) and once tensor by tensor (with the decay `decay` builds, if
+/// any), on 1,102 values of every kind (see `simd::tests::awkward_values`).
+pub(crate) fn assert_copies_agree<O: Optimizer<f32>>(make: impl Fn(bool) -> O) {
+    use crate::dim::{U29, U37};
+    use crate::simd::tests::{assert_same_bits, awkward_values};
+    type Params = crate::layers::DenseParams<U37, U29, f32>;
+    for decayed in [false, true] {
+        assert_same_bits(|| {
+            let mut opt = make(decayed);
+            let mut p = Params::zeroed();
+            p.as_flat_mut()
+                .copy_from_slice(&awkward_values::<f32>(Params::LEN, 1));
+            let mut state = O::State::<Params>::zeroed();
+            for step in 0..3 {
+                let mut g = Params::zeroed();
+                g.as_flat_mut()
+                    .copy_from_slice(&awkward_values::<f32>(Params::LEN, 2 + step));
+                opt.step(&mut p, &g, &mut state);
+            }
+            [p.as_flat(), state.as_flat()].concat()
+        });
+    }
+}
