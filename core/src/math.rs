@@ -1,7 +1,7 @@
 //! The small numerical helpers shared across the crate: the `f64` functions that must
-//! round as Python's floats do (for the parity of schedules and optimizers), and the vector
-//! operations on slices of L-BFGS and of gradient clipping, summed in order as PyTorch sums
-//! them.
+//! round as Python's floats do (for the parity of schedules and optimizers), the vector
+//! operations on slices of L-BFGS, summed in order as PyTorch sums them, and the gradients'
+//! norm and scaling of the training step and of gradient clipping.
 
 use crate::scalar::Scalar;
 
@@ -23,11 +23,38 @@ pub(crate) fn cos(x: f64) -> f64 {
     return libm::cos(x);
 }
 
-/// The L2 norm of all of `values`, the squares summed in order in `f64` (so that an `f32`
-/// block of finite values does not overflow to an infinite norm), rounded to `T`.
+/// The L2 norm of all of `values`, the squares summed in `f64` (so that an `f32` block of
+/// finite values does not overflow to an infinite norm) by [`sum_of_squares`], rounded to `T`.
 pub(crate) fn l2_norm<T: Scalar>(values: &[T]) -> T {
-    let sum: f64 = values.iter().map(|&x| x.to_f64() * x.to_f64()).sum();
-    T::from_f64(<f64 as Scalar>::sqrt(sum))
+    T::from_f64(<f64 as Scalar>::sqrt(sum_of_squares(values)))
+}
+
+crate::simd::dispatched! {
+    /// Σ v² in `f64`, in 16 independent partial sums: one running sum waits on each addition's
+    /// latency, which made this pass a fifth of a small network's step, and eight (four SSE2
+    /// registers, each waiting on its last addition) still left half the adders idle; 16 fill
+    /// eight registers, as many as stay clear of spilling to the stack.
+    pub(crate) fn sum_of_squares<T: Scalar>(values: &[T]) -> f64 {
+        const LANES: usize = 16;
+        let (chunks, rest) = values.as_chunks::<LANES>();
+        let mut lanes = [0.0f64; LANES];
+        for chunk in chunks {
+            for (lane, v) in lanes.iter_mut().zip(chunk) {
+                *lane += v.to_f64() * v.to_f64();
+            }
+        }
+        let tail: f64 = rest.iter().map(|v| v.to_f64() * v.to_f64()).sum();
+        lanes.iter().sum::<f64>() + tail
+    }
+}
+
+crate::simd::dispatched! {
+    /// values ← factor · values.
+    pub(crate) fn scale<T: Scalar>(values: &mut [T], factor: T) {
+        for v in values {
+            *v *= factor;
+        }
+    }
 }
 
 /// Σ aᵢ·bᵢ, summed in order.
@@ -62,6 +89,21 @@ pub(crate) fn axpy_into<T: Scalar>(out: &mut [T], y: &[T], a: T, x: &[T]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_copies_of_the_norm_and_the_scaling_agree() {
+        use crate::simd::tests::{assert_same_bits, awkward_values};
+        for n in [0, 15, 16, 1001] {
+            let values = awkward_values::<f32>(n, 6);
+            let finite: std::vec::Vec<f32> = values.iter().map(|v| v.min(1e3).max(-1e3)).collect();
+            assert_same_bits(|| std::vec![sum_of_squares(&values), sum_of_squares(&finite)]);
+            assert_same_bits(|| {
+                let mut scaled = values.clone();
+                scale(&mut scaled, 0.3);
+                scaled
+            });
+        }
+    }
 
     #[test]
     fn the_math_matches_python() {

@@ -123,23 +123,32 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
         let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
         grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
-        // dL/db = Σ over the batch of dy, 64 columns at a time in sums on the stack: summed
-        // in `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
-        const COLUMNS: usize = 64;
-        for (block, g) in grads.bias.chunks_mut(COLUMNS).enumerate() {
-            let mut sums = [T::ZERO; COLUMNS];
-            let sums = &mut sums[..g.len()];
-            for row in dy.rows() {
-                let row = &row[block * COLUMNS..][..sums.len()];
-                for (sum, &d) in sums.iter_mut().zip(row) {
-                    *sum += d;
-                }
-            }
-            g.copy_from_slice(sums);
-        }
+        // dL/db = Σ over the batch of dy
+        column_sums(dy.as_slice(), &mut grads.bias);
         // dL/dx = dy·W
         if let Some(dx) = io.dx {
             dx.gemm(T::ONE, dy, &io.params.weight, T::ZERO);
+        }
+    }
+}
+
+crate::simd::dispatched! {
+    /// The sums of the columns of `rows`, a row-major matrix as wide as `sums`, each added in
+    /// the rows' order, 64 columns at a time in sums on the stack: summed in `sums` itself,
+    /// LLVM kept every sum in memory, one scalar addition at a time.
+    fn column_sums<T: Scalar>(rows: &[T], sums: &mut [T]) {
+        const COLUMNS: usize = 64;
+        let width = sums.len();
+        for (block, g) in sums.chunks_mut(COLUMNS).enumerate() {
+            let mut block_sums = [T::ZERO; COLUMNS];
+            let block_sums = &mut block_sums[..g.len()];
+            for row in rows.chunks_exact(width) {
+                let row = &row[block * COLUMNS..][..block_sums.len()];
+                for (sum, &d) in block_sums.iter_mut().zip(row) {
+                    *sum += d;
+                }
+            }
+            g.copy_from_slice(block_sums);
         }
     }
 }
@@ -195,6 +204,17 @@ mod tests {
             dx: Some(&mut dx),
         });
         dx
+    }
+
+    #[test]
+    fn both_copies_of_the_bias_sums_agree() {
+        use crate::simd::tests::{assert_same_bits, awkward_values};
+        let rows = awkward_values::<f32>(37 * 150, 5);
+        assert_same_bits(|| {
+            let mut sums = std::vec![0.0; 150];
+            column_sums(&rows, &mut sums);
+            sums
+        });
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::{Penalty, StateTensor, WeightDecay};
 use crate::error::InvalidHyperParameter;
 use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::math::scale;
 use crate::scalar::Scalar;
 use crate::tensors::Tensors;
 
@@ -173,15 +174,6 @@ impl<T: Scalar, A> AdamW<T, A> {
     /// ```
     pub fn steps(&self) -> u64 {
         self.adam.steps()
-    }
-}
-
-crate::simd::dispatched! {
-    /// values ← factor · values: AdamW's decoupled decay.
-    fn scale<T: Scalar>(values: &mut [T], factor: T) {
-        for v in values {
-            *v *= factor;
-        }
     }
 }
 
