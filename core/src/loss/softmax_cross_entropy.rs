@@ -34,7 +34,7 @@ impl<T: Scalar, O: ArrayLength> Loss<T, O, usize> for SoftmaxCrossEntropy {
             // As in `softmax_cross_entropy`; a label out of range (which `loss` refuses)
             // gets an infinite loss rather than a panic.
             *loss = match label < O::USIZE {
-                true => row_loss(z, label, None),
+                true => row_loss(z, label),
                 false => T::from_f64(f64::INFINITY),
             };
         }
@@ -115,38 +115,77 @@ pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
         });
     }
     let inv_batch = T::ONE / T::from_usize(B::USIZE);
-    let mut total = T::ZERO;
-    for (b, (z, &label)) in logits.rows().iter().zip(labels.iter()).enumerate() {
-        let g_row = grad
-            .as_deref_mut()
-            .map(|g| (&mut g.rows_mut()[b][..], inv_batch));
-        total += row_loss(z, label, g_row);
-    }
+    let total = match grad.as_deref_mut() {
+        Some(grad) => {
+            let (z, g) = (logits.as_slice(), grad.as_mut_slice());
+            loss_and_grad(z, O::USIZE, labels, g, inv_batch)
+        }
+        None => logits
+            .rows()
+            .iter()
+            .zip(labels.iter())
+            .fold(T::ZERO, |total, (z, &label)| total + row_loss(z, label)),
+    };
     Ok(total * inv_batch)
 }
 
+/// The largest of a row of logits, NaN if one is.
+#[inline(always)]
+fn row_max<T: Scalar>(z: &[T]) -> T {
+    z.iter().fold(z[0], |m, &v| m.max_nan(v))
+}
+
+/// −log softmax(z)\[y\] = logsumexp(z) − z\[y\] = (max − z\[y\]) + ln Σ exp(z − max), in that
+/// order so that large logits cancel before the small logarithm is added.
+#[inline(always)]
+fn row_term<T: Scalar>(max: T, z_label: T, sum_exp: T) -> T {
+    (max - z_label) + sum_exp.ln()
+}
+
+/// −log softmax(z)\[label\] of one row of logits `z`.
+fn row_loss<T: Scalar>(z: &[T], label: usize) -> T {
+    let max = row_max(z);
+    let sum_exp: T = z.iter().map(|&v| exp_shifted(v - max)).sum();
+    row_term(max, z[label], sum_exp)
+}
+
 crate::simd::dispatched! {
-    /// −log softmax(z)\[label\] of one row of logits `z`; with `grad` = (row, s), also writes
-    /// s·(softmax(z) − onehot(label)) into the row.
-    fn row_loss<T: Scalar>(z: &[T], label: usize, grad: Option<(&mut [T], T)>) -> T {
-        let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
-        // −log softmax(z)[y] = logsumexp(z) − z[y] = (max − z[y]) + ln Σ exp(z − max), in that
-        // order so that large logits cancel before the small logarithm is added.
-        let Some((g_row, scale)) = grad else {
-            let sum_exp: T = z.iter().map(|&v| exp_shifted(v - max)).sum();
-            return (max - z[label]) + sum_exp.ln();
-        };
-        // Each exponential once: kept in the gradient's row until the sum is known.
-        for (g, &v) in g_row.iter_mut().zip(z) {
-            *g = exp_shifted(v - max);
+    /// Σ over the rows of `z` (`width` logits each) of −log softmax(z)\[label\] for the rows'
+    /// `labels`, and s·(softmax(z) − onehot(label)) of each row in `grad`, for the scale `s`.
+    /// Each exponential is taken once and kept in `grad` until its row's sum is known; all of
+    /// them in one pass, so that those of different rows overlap (a row of ten logits alone
+    /// left the vector units waiting on each other's results).
+    fn loss_and_grad<T: Scalar>(
+        z: &[T],
+        width: usize,
+        labels: &[usize],
+        grad: &mut [T],
+        scale: T,
+    ) -> T {
+        if width == 0 {
+            return T::ZERO;
         }
-        let sum_exp: T = g_row.iter().copied().sum();
-        // dL/dzᵢ = (softmax(z)ᵢ − [i = y])·scale
-        for (i, g) in g_row.iter_mut().enumerate() {
-            let p = *g / sum_exp;
-            *g = (p - if i == label { T::ONE } else { T::ZERO }) * scale;
+        for (z, g) in z.chunks_exact(width).zip(grad.chunks_exact_mut(width)) {
+            let max = row_max(z);
+            for (g, &v) in g.iter_mut().zip(z) {
+                *g = v - max;
+            }
         }
-        (max - z[label]) + sum_exp.ln()
+        for g in grad.iter_mut() {
+            *g = exp_shifted(*g);
+        }
+        let mut total = T::ZERO;
+        let rows = z.chunks_exact(width).zip(labels);
+        for ((z, &label), g) in rows.zip(grad.chunks_exact_mut(width)) {
+            let sum_exp: T = g.iter().copied().sum();
+            total += row_term(row_max(z), z[label], sum_exp);
+            // dL/dzᵢ = (softmax(z)ᵢ − [i = y])·s
+            for (i, g) in g.iter_mut().enumerate() {
+                let p = *g / sum_exp;
+                *g = (p - if i == label { T::ONE } else { T::ZERO }) * scale;
+            }
+        }
+        total
     }
 }
 
@@ -201,7 +240,8 @@ mod tests {
         // Logits of every size, a row of NaN and a row of −∞ among them.
         let mut z = Matrix::<U37, U10, f32>::zeroed();
         z.as_mut_slice().copy_from_slice(&awkward_values(370, 7));
-        let labels: GenericArray<usize, U37> = core::array::from_fn::<usize, 37, _>(|b| b % 10).into();
+        let labels: GenericArray<usize, U37> =
+            core::array::from_fn::<usize, 37, _>(|b| b % 10).into();
         assert_same_bits(|| {
             let mut grad = Matrix::zeroed();
             let loss = softmax_cross_entropy(&z, &labels, Some(&mut grad)).unwrap();
