@@ -190,7 +190,7 @@ crate::simd::dispatched! {
 }
 
 /// eˣ of a logit less the row's maximum: in `f32`, [`exp_for_f32`], which vectorizes (it
-/// rounds to libm's `expf` but for one argument in ten thousand, by one ulp); in `f64`, libm.
+/// rounds to libm's `expf` but for one argument in 11,000, by one ulp); in `f64`, libm.
 #[inline(always)]
 fn exp_shifted<T: Scalar>(x: T) -> T {
     if core::mem::size_of::<T>() == 4 {
