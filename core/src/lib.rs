@@ -9,10 +9,12 @@
 //! products; `std` (the default) adds file loading and the platform's math library. `threads`
 //! (off by default) computes each large matrix product on two threads.
 //!
-//! `unsafe` code is denied everywhere but in two modules, each with a reason: `flat` (slice
-//! views and zeroed construction of blocks) and `gemm::matrixmultiply` (the call into the
-//! GEMM library); with `threads`, a third, `gemm::threads` (half a product handed to a
-//! worker thread that outlives the borrow of its operands, waited for before the borrow ends).
+//! `unsafe` code is denied everywhere but in three modules, each with a reason: `flat` (slice
+//! views and zeroed construction of blocks), `gemm::matrixmultiply` (the call into the
+//! GEMM library) and `simd` (the call of an elementwise loop's AVX2 copy, once the CPU is
+//! known to have AVX2; its `dispatched!` macro writes that call next to each loop); with
+//! `threads`, a fourth, `gemm::threads` (half a product handed to a worker thread that
+//! outlives the borrow of its operands, waited for before the borrow ends).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

@@ -22,6 +22,7 @@
 
 /// Whether the AVX2 and FMA copies may run: on x86-64 with `std`, whether the CPU has both;
 /// elsewhere `false` (in this crate's unit tests, also while `tests::portable_only` runs).
+#[cfg(any(test, all(feature = "std", target_arch = "x86_64")))]
 #[inline]
 pub(crate) fn avx2_fma() -> bool {
     #[cfg(test)]
