@@ -105,7 +105,7 @@ pub fn log_softmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
 pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
     logits: &Matrix<B, O, T>,
     labels: &GenericArray<usize, B>,
-    mut grad: Option<&mut Matrix<B, O, T>>,
+    grad: Option<&mut Matrix<B, O, T>>,
 ) -> Result<T, Error> {
     if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= O::USIZE) {
         return Err(Error::LabelOutOfRange {
@@ -115,7 +115,7 @@ pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
         });
     }
     let inv_batch = T::ONE / T::from_usize(B::USIZE);
-    let total = match grad.as_deref_mut() {
+    let total = match grad {
         Some(grad) => {
             let (z, g) = (logits.as_slice(), grad.as_mut_slice());
             loss_and_grad(z, O::USIZE, labels, g, inv_batch)
