@@ -197,18 +197,22 @@ mod tests {
 
     #[test]
     fn both_copies_of_the_norm_and_the_scaling_agree() {
-        use crate::simd::tests::{assert_same_bits, awkward_values};
-        for n in [0, 15, 16, 1001] {
-            let values = awkward_values::<f32>(n, 6);
-            let finite: std::vec::Vec<f32> =
-                values.iter().copied().filter(|v| v.is_finite()).collect();
-            assert_same_bits(|| std::vec![sum_of_squares(&values), sum_of_squares(&finite)]);
-            assert_same_bits(|| {
-                let mut scaled = values.clone();
-                scale(&mut scaled, 0.3);
-                scaled
-            });
+        fn in_type<T: Scalar>() {
+            use crate::simd::tests::{assert_same_bits, awkward_values};
+            for n in [0, 15, 16, 1001] {
+                let values = awkward_values::<T>(n, 6);
+                let finite: std::vec::Vec<T> =
+                    values.iter().copied().filter(|v| v.is_finite()).collect();
+                assert_same_bits(|| std::vec![sum_of_squares(&values), sum_of_squares(&finite)]);
+                assert_same_bits(|| {
+                    let mut scaled = values.clone();
+                    scale(&mut scaled, T::from_f64(0.3));
+                    scaled
+                });
+            }
         }
+        in_type::<f32>();
+        in_type::<f64>();
     }
 
     #[test]

@@ -233,13 +233,17 @@ mod tests {
 
     #[test]
     fn both_copies_of_the_bias_sums_agree() {
-        use crate::simd::tests::{assert_same_bits, awkward_values};
-        let rows = awkward_values::<f32>(37 * 150, 5);
-        assert_same_bits(|| {
-            let mut sums = std::vec![0.0; 150];
-            column_sums(&rows, &mut sums);
-            sums
-        });
+        fn in_type<T: Scalar>() {
+            use crate::simd::tests::{assert_same_bits, awkward_values};
+            let rows = awkward_values::<T>(37 * 150, 5);
+            assert_same_bits(|| {
+                let mut sums = std::vec![T::ZERO; 150];
+                column_sums(&rows, &mut sums);
+                sums
+            });
+        }
+        in_type::<f32>();
+        in_type::<f64>();
     }
 
     #[test]

@@ -57,21 +57,22 @@ mod tests {
 
     #[test]
     fn both_copies_agree() {
-        use crate::simd::tests::{assert_same_bits, awkward_values};
-        let (x, dy) = (
-            awkward_values::<f32>(1001, 3),
-            awkward_values::<f32>(1001, 4),
-        );
-        let mut y = std::vec![0.0; x.len()];
-        assert_same_bits(|| {
-            Relu::forward(&x, &mut y);
-            y.clone()
-        });
-        assert_same_bits(|| {
-            let mut dx = std::vec![0.0; x.len()];
-            Relu::backward(&y, &dy, &mut dx);
-            dx
-        });
+        fn in_type<T: Scalar>() {
+            use crate::simd::tests::{assert_same_bits, awkward_values};
+            let (x, dy) = (awkward_values::<T>(1001, 3), awkward_values::<T>(1001, 4));
+            let mut y = std::vec![T::ZERO; x.len()];
+            assert_same_bits(|| {
+                Relu::forward(&x, &mut y);
+                y.clone()
+            });
+            assert_same_bits(|| {
+                let mut dx = std::vec![T::ZERO; x.len()];
+                Relu::backward(&y, &dy, &mut dx);
+                dx
+            });
+        }
+        in_type::<f32>();
+        in_type::<f64>();
     }
 
     #[test]

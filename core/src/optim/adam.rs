@@ -473,6 +473,11 @@ mod tests {
                 .with_weight_decay(decay(decayed))
                 .amsgrad()
         });
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f64).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        assert_copies_agree(|decayed| Adam::new(0.1f64).unwrap().with_weight_decay(decay(decayed)));
     }
 
     #[test]

@@ -109,6 +109,13 @@ mod tests {
                 false => sgd,
             }
         });
+        assert_copies_agree(|decayed| {
+            let sgd = Sgd::new(0.1f64).unwrap();
+            match decayed {
+                true => sgd.with_weight_decay(WeightDecay::new(0.01).unwrap()),
+                false => sgd,
+            }
+        });
     }
 
     #[test]
