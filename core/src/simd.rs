@@ -4,10 +4,10 @@
 //! with `-C target-cpu`, and in small networks these loops are a third of a training step.
 //!
 //! [`dispatched!`] turns a function into the pair: its body becomes an `#[inline(always)]`
-//! function, a `#[target_feature(enable = "avx2,fma")]` wrapper calls it (so the compiler
-//! vectorizes that copy at AVX2 width), and the function itself picks the wrapper when
-//! [`avx2_fma`] says so. The check is `std`'s, which caches what the CPU answers in an atomic:
-//! a load and a test per call.
+//! function, which two wrappers call: a plain one and a `#[target_feature(enable =
+//! "avx2,fma")]` one (so the compiler vectorizes that copy at AVX2 width); the function
+//! itself picks the second when [`avx2_fma`] says so. The check is `std`'s, which caches
+//! what the CPU answers in an atomic: a load and a test per call.
 //!
 //! Both copies give the same bits. They are the same Rust code, and Rust never fuses a·b + c
 //! into one FMA instruction unless the code says `mul_add`: vectorizing, at either width,
@@ -61,12 +61,20 @@ macro_rules! dispatched {
         #[inline]
         $vis fn $name<$($g: $bound),+>($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
-            fn portable<$($g: $bound),+>($($arg: $ty),*) $(-> $ret)? $body
+            fn body<$($g: $bound),+>($($arg: $ty),*) $(-> $ret)? $body
+
+            // A function of its own, as the AVX2 copy is: inlined into its caller, the loop
+            // loses what its slice arguments promise (that they do not overlap), and LLVM
+            // left Adam's pass unvectorized.
+            #[inline(never)]
+            fn portable<$($g: $bound),+>($($arg: $ty),*) $(-> $ret)? {
+                body($($arg),*)
+            }
 
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             #[target_feature(enable = "avx2,fma")]
             fn avx2_fma<$($g: $bound),+>($($arg: $ty),*) $(-> $ret)? {
-                portable($($arg),*)
+                body($($arg),*)
             }
 
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
