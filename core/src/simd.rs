@@ -12,8 +12,9 @@
 //! Both copies give the same bits. They are the same Rust code, and Rust never fuses a·b + c
 //! into one FMA instruction unless the code says `mul_add`: vectorizing, at either width,
 //! keeps every element's operations and their order. Sums across elements are written with
-//! their own lanes (see `train::training::sum_of_squares`), which the compiler does not
-//! reorder. Each dispatched loop has a test that runs both copies on the same input.
+//! their own lanes (see `math::sum_of_squares`), which the compiler does not reorder. Each
+//! dispatched loop has a test that runs both copies on the same input (`both_copies…`; in a
+//! debug build nothing is vectorized, so run them with `--release`).
 //!
 //! `unsafe`: calling a `#[target_feature]` function on a CPU without the feature is undefined
 //! behaviour, so the call is `unsafe`; [`dispatched!`]'s one `unsafe` block is taken only after
