@@ -9,12 +9,14 @@
 //! products; `std` (the default) adds file loading and the platform's math library. `threads`
 //! (off by default) computes each large matrix product on two threads.
 //!
-//! `unsafe` code is denied everywhere but in three modules, each with a reason: `flat` (slice
+//! `unsafe` code is denied everywhere but in four modules, each with a reason: `flat` (slice
 //! views and zeroed construction of blocks), `gemm::matrixmultiply` (the call into the GEMM
 //! library) and, on x86_64 with `std`, `gemm::packed` (the crate's own AVX2 and FMA kernel:
-//! intrinsics behind a run-time CPU check, raw pointers into packed panels); with `threads`,
-//! a fourth, `gemm::threads` (half a product handed to a worker thread that outlives the
-//! borrow of its operands, waited for before the borrow ends).
+//! intrinsics behind a run-time CPU check, raw pointers into packed panels) and `simd` (the
+//! call of an elementwise loop's AVX2 copy, once the CPU is known to have AVX2; its
+//! `dispatched!` macro writes that call next to each loop); with `threads`, a fifth,
+//! `gemm::threads` (half a product handed to a worker thread that outlives the borrow of its
+//! operands, waited for before the borrow ends).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
@@ -44,6 +46,7 @@ pub mod normalize;
 pub mod optim;
 mod scalar;
 pub mod schedule;
+mod simd;
 mod tensor_info;
 pub mod tensors;
 pub mod train;

@@ -123,24 +123,46 @@ impl<T: Scalar, I: ArrayLength, O: ArrayLength> Layer<T> for Dense<I, O> {
         let (grads, dy) = (io.grads, io.dy);
         // y = x·Wᵀ + b  ⇒  dL/dW = dyᵀ·x
         grads.weight.gemm_tn(T::ONE, dy, io.x, T::ZERO);
-        // dL/db = Σ over the batch of dy, 64 columns at a time in sums on the stack: summed
-        // in `grads` itself, LLVM kept every sum in memory, one scalar addition at a time.
-        const COLUMNS: usize = 64;
-        for (block, g) in grads.bias.chunks_mut(COLUMNS).enumerate() {
-            let mut sums = [T::ZERO; COLUMNS];
-            let sums = &mut sums[..g.len()];
-            for row in dy.rows() {
-                let row = &row[block * COLUMNS..][..sums.len()];
-                for (sum, &d) in sums.iter_mut().zip(row) {
-                    *sum += d;
-                }
-            }
-            g.copy_from_slice(sums);
-        }
+        // dL/db = Σ over the batch of dy
+        column_sums(dy.as_slice(), &mut grads.bias);
         // dL/dx = dy·W
         if let Some(dx) = io.dx {
             dx.gemm(T::ONE, dy, &io.params.weight, T::ZERO);
         }
+    }
+}
+
+crate::simd::dispatched! {
+    /// The sums of the columns of `rows`, a row-major matrix as wide as `sums`, each added in
+    /// the rows' order. 32 columns at a time in sums of a fixed size, which stay in vector
+    /// registers (summed in `sums` itself, LLVM kept every sum in memory), then the last
+    /// columns in sums on the stack.
+    fn column_sums<T: Scalar>(rows: &[T], sums: &mut [T]) {
+        const COLUMNS: usize = 32;
+        let width = sums.len();
+        let mut block_start = 0;
+        for block in sums.chunks_exact_mut(COLUMNS) {
+            let mut block_sums = [T::ZERO; COLUMNS];
+            for row in rows.chunks_exact(width) {
+                let Some(row) = row[block_start..].first_chunk::<COLUMNS>() else {
+                    continue;
+                };
+                for (sum, &d) in block_sums.iter_mut().zip(row) {
+                    *sum += d;
+                }
+            }
+            block.copy_from_slice(&block_sums);
+            block_start += COLUMNS;
+        }
+        let last = &mut sums[block_start..];
+        let mut last_sums = [T::ZERO; COLUMNS];
+        let last_sums = &mut last_sums[..last.len()];
+        for row in rows.chunks_exact(width.max(1)) {
+            for (sum, &d) in last_sums.iter_mut().zip(&row[block_start..]) {
+                *sum += d;
+            }
+        }
+        last.copy_from_slice(last_sums);
     }
 }
 
@@ -195,6 +217,33 @@ mod tests {
             dx: Some(&mut dx),
         });
         dx
+    }
+
+    #[test]
+    fn column_sums_of_wide_and_narrow_matrices() {
+        for width in [0, 5, 32, 70] {
+            let rows: std::vec::Vec<f64> = (0..3 * width).map(|i| i as f64).collect();
+            let mut sums = std::vec![9.0; width];
+            column_sums(&rows, &mut sums);
+            let by_hand: std::vec::Vec<f64> =
+                (0..width).map(|c| (3 * c + 3 * width) as f64).collect();
+            assert_eq!(sums, by_hand, "{width}");
+        }
+    }
+
+    #[test]
+    fn both_copies_of_the_bias_sums_agree() {
+        fn in_type<T: Scalar>() {
+            use crate::simd::tests::{assert_same_bits, awkward_values};
+            let rows = awkward_values::<T>(37 * 150, 5);
+            assert_same_bits(|| {
+                let mut sums = std::vec![T::ZERO; 150];
+                column_sums(&rows, &mut sums);
+                sums
+            });
+        }
+        in_type::<f32>();
+        in_type::<f64>();
     }
 
     #[test]

@@ -21,14 +21,28 @@ impl Activation for Relu {
     const INIT: Init = Init::He;
 
     fn forward<T: Scalar>(x: &[T], y: &mut [T]) {
+        relu_forward(x, y);
+    }
+
+    fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]) {
+        relu_backward(y, dy, dx);
+    }
+}
+
+crate::simd::dispatched! {
+    /// y = max(0, x), NaN kept.
+    fn relu_forward<T: Scalar>(x: &[T], y: &mut [T]) {
         for (y, &x) in y.iter_mut().zip(x) {
             // A select, not `max`, so that NaN propagates instead of becoming 0; it compiles
             // to a vector compare and blend.
             *y = if x < T::ZERO { T::ZERO } else { x };
         }
     }
+}
 
-    fn backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]) {
+crate::simd::dispatched! {
+    /// dx = dy where y > 0, else 0.
+    fn relu_backward<T: Scalar>(y: &[T], dy: &[T], dx: &mut [T]) {
         // f′(x) = 1 where x > 0, which is where y > 0; 0 elsewhere (the subgradient at 0).
         for ((dx, &dy), &y) in dx.iter_mut().zip(dy).zip(y) {
             *dx = if y > T::ZERO { dy } else { T::ZERO };
@@ -40,6 +54,26 @@ impl Activation for Relu {
 mod tests {
     use super::*;
     use crate::layers::tests::check_activation;
+
+    #[test]
+    fn both_copies_agree() {
+        fn in_type<T: Scalar>() {
+            use crate::simd::tests::{assert_same_bits, awkward_values};
+            let (x, dy) = (awkward_values::<T>(1001, 3), awkward_values::<T>(1001, 4));
+            let mut y = std::vec![T::ZERO; x.len()];
+            assert_same_bits(|| {
+                Relu::forward(&x, &mut y);
+                y.clone()
+            });
+            assert_same_bits(|| {
+                let mut dx = std::vec![T::ZERO; x.len()];
+                Relu::backward(&y, &dy, &mut dx);
+                dx
+            });
+        }
+        in_type::<f32>();
+        in_type::<f64>();
+    }
 
     #[test]
     fn forward_by_hand() {

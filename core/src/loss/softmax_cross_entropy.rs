@@ -2,6 +2,7 @@
 
 use super::{Classifier, Loss};
 use crate::error::Error;
+use crate::math::exp_for_f32;
 use crate::matrix::Matrix;
 use crate::scalar::Scalar;
 use generic_array::{ArrayLength, GenericArray};
@@ -30,13 +31,12 @@ impl<T: Scalar, O: ArrayLength> Loss<T, O, usize> for SoftmaxCrossEntropy {
         losses: &mut [T],
     ) {
         for ((loss, z), &label) in losses.iter_mut().zip(out.rows()).zip(targets) {
-            let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
-            let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
             // As in `softmax_cross_entropy`; a label out of range (which `loss` refuses)
             // gets an infinite loss rather than a panic.
-            *loss = z
-                .get(label)
-                .map_or(T::from_f64(f64::INFINITY), |&zy| (max - zy) + sum_exp.ln());
+            *loss = match label < O::USIZE {
+                true => row_loss(z, label),
+                false => T::from_f64(f64::INFINITY),
+            };
         }
     }
 
@@ -105,7 +105,7 @@ pub fn log_softmax<B: ArrayLength, O: ArrayLength, T: Scalar>(
 pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
     logits: &Matrix<B, O, T>,
     labels: &GenericArray<usize, B>,
-    mut grad: Option<&mut Matrix<B, O, T>>,
+    grad: Option<&mut Matrix<B, O, T>>,
 ) -> Result<T, Error> {
     if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= O::USIZE) {
         return Err(Error::LabelOutOfRange {
@@ -115,30 +115,89 @@ pub fn softmax_cross_entropy<B: ArrayLength, O: ArrayLength, T: Scalar>(
         });
     }
     let inv_batch = T::ONE / T::from_usize(B::USIZE);
-    let mut total = T::ZERO;
-    for (b, (z, &label)) in logits.rows().iter().zip(labels.iter()).enumerate() {
-        let max = z.iter().fold(z[0], |m, &v| m.max_nan(v));
-        // −log softmax(z)[y] = logsumexp(z) − z[y] = (max − z[y]) + ln Σ exp(z − max), in that
-        // order so that large logits cancel before the small logarithm is added.
-        let Some(grad) = grad.as_deref_mut() else {
-            let sum_exp: T = z.iter().map(|&v| (v - max).exp()).sum();
-            total += (max - z[label]) + sum_exp.ln();
-            continue;
-        };
-        // Each exponential once: kept in the gradient's row until the sum is known.
-        let g_row = &mut grad.rows_mut()[b];
-        for (g, &v) in g_row.iter_mut().zip(z.iter()) {
-            *g = (v - max).exp();
+    let total = match grad {
+        Some(grad) => {
+            let (z, g) = (logits.as_slice(), grad.as_mut_slice());
+            loss_and_grad(z, O::USIZE, labels, g, inv_batch)
         }
-        let sum_exp: T = g_row.iter().copied().sum();
-        total += (max - z[label]) + sum_exp.ln();
-        // dL/dzᵢ = (softmax(z)ᵢ − [i = y]) / B
-        for (i, g) in g_row.iter_mut().enumerate() {
-            let p = *g / sum_exp;
-            *g = (p - if i == label { T::ONE } else { T::ZERO }) * inv_batch;
-        }
-    }
+        None => logits
+            .rows()
+            .iter()
+            .zip(labels.iter())
+            .fold(T::ZERO, |total, (z, &label)| total + row_loss(z, label)),
+    };
     Ok(total * inv_batch)
+}
+
+/// The largest of a row of logits, NaN if one is.
+#[inline(always)]
+fn row_max<T: Scalar>(z: &[T]) -> T {
+    z.iter().fold(z[0], |m, &v| m.max_nan(v))
+}
+
+/// −log softmax(z)\[y\] = logsumexp(z) − z\[y\] = (max − z\[y\]) + ln Σ exp(z − max), in that
+/// order so that large logits cancel before the small logarithm is added.
+#[inline(always)]
+fn row_term<T: Scalar>(max: T, z_label: T, sum_exp: T) -> T {
+    (max - z_label) + sum_exp.ln()
+}
+
+/// −log softmax(z)\[label\] of one row of logits `z`.
+fn row_loss<T: Scalar>(z: &[T], label: usize) -> T {
+    let max = row_max(z);
+    let sum_exp: T = z.iter().map(|&v| exp_shifted(v - max)).sum();
+    row_term(max, z[label], sum_exp)
+}
+
+crate::simd::dispatched! {
+    /// Σ over the rows of `z` (`width` logits each) of −log softmax(z)\[label\] for the rows'
+    /// `labels`, and s·(softmax(z) − onehot(label)) of each row in `grad`, for the scale `s`.
+    /// Each exponential is taken once and kept in `grad` until its row's sum is known; all of
+    /// them in one pass, so that those of different rows overlap (a row of ten logits alone
+    /// left the vector units waiting on each other's results).
+    fn loss_and_grad<T: Scalar>(
+        z: &[T],
+        width: usize,
+        labels: &[usize],
+        grad: &mut [T],
+        scale: T,
+    ) -> T {
+        if width == 0 {
+            return T::ZERO;
+        }
+        for (z, g) in z.chunks_exact(width).zip(grad.chunks_exact_mut(width)) {
+            let max = row_max(z);
+            for (g, &v) in g.iter_mut().zip(z) {
+                *g = v - max;
+            }
+        }
+        for g in grad.iter_mut() {
+            *g = exp_shifted(*g);
+        }
+        let mut total = T::ZERO;
+        let rows = z.chunks_exact(width).zip(labels);
+        for ((z, &label), g) in rows.zip(grad.chunks_exact_mut(width)) {
+            let sum_exp: T = g.iter().copied().sum();
+            total += row_term(row_max(z), z[label], sum_exp);
+            // dL/dzᵢ = (softmax(z)ᵢ − [i = y])·s
+            for (i, g) in g.iter_mut().enumerate() {
+                let p = *g / sum_exp;
+                *g = (p - if i == label { T::ONE } else { T::ZERO }) * scale;
+            }
+        }
+        total
+    }
+}
+
+/// eˣ of a logit less the row's maximum: in `f32`, [`exp_for_f32`], which vectorizes (it
+/// rounds to libm's `expf` but for one argument in 11,000, by one ulp); in `f64`, libm.
+#[inline(always)]
+fn exp_shifted<T: Scalar>(x: T) -> T {
+    if core::mem::size_of::<T>() == 4 {
+        T::from_f64(exp_for_f32(x.to_f64()))
+    } else {
+        x.exp()
+    }
 }
 
 /// The index of each row's largest value (the first one on ties): a classifier's predictions.
@@ -173,6 +232,26 @@ mod tests {
                 [-2.0, 0.3, 0.9, 3.0],
             ][r][c]
         })
+    }
+
+    #[test]
+    fn both_copies_agree() {
+        use crate::simd::tests::{assert_same_bits, awkward_values};
+        // Logits of every size, a row of NaN and a row of −∞ among them.
+        let mut z = Matrix::<U37, U10, f32>::zeroed();
+        z.as_mut_slice().copy_from_slice(&awkward_values(370, 7));
+        let labels: GenericArray<usize, U37> =
+            core::array::from_fn::<usize, 37, _>(|b| b % 10).into();
+        assert_same_bits(|| {
+            let mut grad = Matrix::zeroed();
+            let loss = softmax_cross_entropy(&z, &labels, Some(&mut grad)).unwrap();
+            let mut out = grad.as_slice().to_vec();
+            out.push(loss);
+            let mut rows = [0.0; 37];
+            SoftmaxCrossEntropy.row_losses(&z, &labels, &mut rows);
+            out.extend(rows);
+            out
+        });
     }
 
     #[test]

@@ -151,16 +151,24 @@ impl<T: Scalar> Adagrad<T> {
     pub fn steps(&self) -> u64 {
         self.base.steps()
     }
+}
 
-    /// One pass over matching slices of parameters, gradients and sums, with `decay`, for
-    /// step `t`. Every branch tests a value fixed for the whole pass, so the compiler hoists
-    /// it out of the loop and the loop itself vectorizes.
-    #[inline]
-    fn update(&self, t: u64, p: &mut [T], g: &[T], s: &mut [T], decay: TensorDecay<T>) {
+crate::simd::dispatched! {
+    /// One pass of `opt` over matching slices of parameters, gradients and sums, with
+    /// `decay`, for step `t`. Every branch tests a value fixed for the whole pass, so the
+    /// compiler hoists it out of the loop and the loop itself vectorizes.
+    fn adagrad_pass<T: Scalar>(
+        opt: &Adagrad<T>,
+        t: u64,
+        p: &mut [T],
+        g: &[T],
+        s: &mut [T],
+        decay: TensorDecay<T>,
+    ) {
         let first = t == 1;
         // clr = lr / (1 + (step − 1)·lr_decay), in Python floats; addcdiv_'s value is −clr.
-        let clr = self.base.lr().to_f64() / (1.0 + (t - 1) as f64 * self.lr_decay.to_f64());
-        let (neg_clr, eps, s0) = (T::from_f64(-clr), self.eps, self.initial_accumulator);
+        let clr = opt.base.lr().to_f64() / (1.0 + (t - 1) as f64 * opt.lr_decay.to_f64());
+        let (neg_clr, eps, s0) = (T::from_f64(-clr), opt.eps, opt.initial_accumulator);
         for ((p, &g), s) in p.iter_mut().zip(g).zip(s.iter_mut()) {
             // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
             let g = decay.apply(g, *p);
@@ -184,7 +192,7 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
         let t = self.base.next_step();
         let s = sum.as_flat_mut();
         tensor_passes(self.base.decay(), params, grads, |p, g, r, decay| {
-            self.update(t, p, g, &mut s[r], decay);
+            adagrad_pass(self, t, p, g, &mut s[r], decay);
         });
     }
 
@@ -222,6 +230,17 @@ mod tests {
     /// Adagrad whose first steps are exact: lr = 1, ε = 1.
     fn exact() -> Adagrad<f64> {
         Adagrad::new(1.0).unwrap().with_eps(1.0).unwrap()
+    }
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        assert_copies_agree(|decayed| {
+            let opt = Adagrad::new(0.1f32).unwrap().with_lr_decay(0.01).unwrap();
+            match decayed {
+                true => opt.with_weight_decay(WeightDecay::new(0.01).unwrap()),
+                false => opt.with_initial_accumulator(0.5).unwrap(),
+            }
+        });
     }
 
     #[test]

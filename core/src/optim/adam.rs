@@ -360,22 +360,31 @@ impl<T: Scalar> Coefficients<T> {
         // param.addcdiv_(exp_avg, denom, value=−step_size): p + (value·m)/denom
         *p += k.neg_step_size * *m / denom;
     }
+}
 
-    /// One pass over matching slices of parameters, gradients and moments, with `decay`.
-    /// Every branch tests a value fixed for the whole pass, so the compiler hoists it out of
-    /// the loop and the loop itself vectorizes.
-    #[inline]
-    fn pass(&self, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], decay: TensorDecay<T>) {
+crate::simd::dispatched! {
+    /// One pass with the step's scalars `k` over matching slices of parameters, gradients
+    /// and moments, with `decay`. Every branch tests a value fixed for the whole pass, so the
+    /// compiler hoists it out of the loop and the loop itself vectorizes.
+    fn adam_pass<T: Scalar>(
+        k: &Coefficients<T>,
+        p: &mut [T],
+        g: &[T],
+        m: &mut [T],
+        v: &mut [T],
+        decay: TensorDecay<T>,
+    ) {
         let moments = m.iter_mut().zip(v.iter_mut());
         for ((p, &g), (m, v)) in p.iter_mut().zip(g).zip(moments) {
-            self.update(p, g, m, v, None, decay);
+            k.update(p, g, m, v, None, decay);
         }
     }
+}
 
-    /// [`pass`](Coefficients::pass) with AMSGrad's maximum `v_max`.
-    #[inline]
-    fn amsgrad_pass(
-        &self,
+crate::simd::dispatched! {
+    /// [`adam_pass`] with AMSGrad's maximum `v_max`.
+    fn amsgrad_pass<T: Scalar>(
+        k: &Coefficients<T>,
         p: &mut [T],
         g: &[T],
         m: &mut [T],
@@ -385,7 +394,7 @@ impl<T: Scalar> Coefficients<T> {
     ) {
         let moments = m.iter_mut().zip(v.iter_mut()).zip(v_max.iter_mut());
         for ((p, &g), ((m, v), v_max)) in p.iter_mut().zip(g).zip(moments) {
-            self.update(p, g, m, v, Some(v_max), decay);
+            k.update(p, g, m, v, Some(v_max), decay);
         }
     }
 }
@@ -401,11 +410,11 @@ impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for Adam<T, A> {
         let weight_decay = self.base.decay();
         match A::moments(state) {
             (m, v, None) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
-                k.pass(p, g, &mut m[r.clone()], &mut v[r], decay);
+                adam_pass(&k, p, g, &mut m[r.clone()], &mut v[r], decay);
             }),
             (m, v, Some(v_max)) => tensor_passes(weight_decay, params, grads, |p, g, r, decay| {
                 let (m, v) = (&mut m[r.clone()], &mut v[r.clone()]);
-                k.amsgrad_pass(p, g, m, v, &mut v_max[r], decay);
+                amsgrad_pass(&k, p, g, m, v, &mut v_max[r], decay);
             }),
         }
     }
@@ -449,6 +458,26 @@ mod tests {
             .unwrap()
             .with_eps(2.0)
             .unwrap()
+    }
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f32).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        assert_copies_agree(|decayed| Adam::new(0.1f32).unwrap().with_weight_decay(decay(decayed)));
+        assert_copies_agree(|decayed| {
+            Adam::new(0.1f32)
+                .unwrap()
+                .with_weight_decay(decay(decayed))
+                .amsgrad()
+        });
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f64).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        assert_copies_agree(|decayed| Adam::new(0.1f64).unwrap().with_weight_decay(decay(decayed)));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::{Penalty, StateTensor, WeightDecay};
 use crate::error::InvalidHyperParameter;
 use crate::error::Number;
 use crate::io::{Key, Resume};
+use crate::math::scale;
 use crate::scalar::Scalar;
 use crate::tensors::Tensors;
 
@@ -190,9 +191,7 @@ impl<T: Scalar, A: AmsgradOption<T>> Optimizer<T> for AdamW<T, A> {
             let (p, scope) = (params.as_flat_mut(), self.decay.scope);
             P::visit_tensors(&mut |t| {
                 if scope.applies_to(t.role) {
-                    for p in &mut p[t.range()] {
-                        *p *= factor;
-                    }
+                    scale(&mut p[t.range()], factor);
                 }
             });
         }
@@ -239,6 +238,25 @@ mod tests {
             .with_eps(2.0)
             .unwrap()
             .with_weight_decay(WeightDecay::new(0.5).unwrap())
+    }
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f32).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        assert_copies_agree(|decayed| {
+            AdamW::new(0.1f32)
+                .unwrap()
+                .with_weight_decay(decay(decayed))
+        });
+        assert_copies_agree(|decayed| {
+            AdamW::new(0.1f32)
+                .unwrap()
+                .with_weight_decay(decay(decayed))
+                .amsgrad()
+        });
     }
 
     #[test]

@@ -19,7 +19,7 @@
 
 use crate::error::InvalidHyperParameter;
 use crate::flat::Flat;
-use crate::math::l2_norm;
+use crate::math::{l2_norm, scale};
 use crate::scalar::Scalar;
 use crate::validate;
 
@@ -72,9 +72,7 @@ pub fn clip_grad_norm<T: Scalar, P: Flat<T>>(
     let coef = max_norm / (norm + T::from_f64(NORM_EPS));
     // grads.mul_(clamp(clip_coef, max=1)): a NaN coefficient passes the clamp, as here.
     if coef < T::ONE || coef.is_nan() {
-        for g in g {
-            *g *= coef;
-        }
+        scale(g, coef);
     }
     Ok(norm)
 }

@@ -212,16 +212,17 @@ impl<T: Scalar> Momentum<T> {
     pub fn steps(&self) -> u64 {
         self.base.steps()
     }
+}
 
-    /// One pass over matching slices of parameters, gradients and buffer, with momentum
-    /// `mu` and `decay`. Every branch tests a value fixed for the whole pass, so the
+crate::simd::dispatched! {
+    /// One pass of `opt` over matching slices of parameters, gradients and buffer, with
+    /// momentum `mu` and `decay`. Every branch tests a value fixed for the whole pass, so the
     /// compiler hoists it out of the loop and the loop itself vectorizes.
-    #[inline]
-    fn update(&self, pass: Pass<T>, p: &mut [T], g: &[T], b: &mut [T]) {
+    fn momentum_pass<T: Scalar>(opt: &Momentum<T>, pass: Pass<T>, p: &mut [T], g: &[T], b: &mut [T]) {
         let Pass { first, mu, decay } = pass;
-        let (lr, nesterov) = (self.base.lr(), self.nesterov);
+        let (lr, nesterov) = (opt.base.lr(), opt.nesterov);
         // PyTorch computes 1 − τ in Python floats (f64), then rounds it to the tensor's type.
-        let undamped = T::from_f64(1.0 - self.dampening.to_f64());
+        let undamped = T::from_f64(1.0 - opt.dampening.to_f64());
         for ((p, &g), b) in p.iter_mut().zip(g).zip(b.iter_mut()) {
             // grad.add(param, alpha=λ): g + λ·p (L2), or g + λ·sign(p) (L1)
             let g = decay.apply(g, *p);
@@ -277,7 +278,7 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
             if no_buffer {
                 sgd_pass(self.base.lr(), p, g, decay);
             } else {
-                self.update(Pass { first, mu, decay }, p, g, &mut b[r]);
+                momentum_pass(self, Pass { first, mu, decay }, p, g, &mut b[r]);
             }
         });
     }
@@ -327,6 +328,20 @@ mod tests {
     use crate::optim::Sgd;
     use core::mem::size_of;
     use std::string::ToString;
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        assert_copies_agree(|decayed| {
+            let opt = Momentum::new(0.1f32, 0.9).unwrap();
+            match decayed {
+                true => opt
+                    .nesterov()
+                    .unwrap()
+                    .with_weight_decay(WeightDecay::new(0.01).unwrap()),
+                false => opt.with_dampening(0.25).unwrap(),
+            }
+        });
+    }
 
     #[test]
     fn two_steps_by_hand() {

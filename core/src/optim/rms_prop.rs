@@ -440,13 +440,14 @@ impl<T: Scalar> Coefficients<T> {
             None => *p += k.neg_lr * g / avg,
         }
     }
+}
 
-    /// One pass over matching slices of parameters, gradients and state, with `decay`.
-    /// Every branch tests a value fixed for the whole pass, so the compiler hoists it out of
-    /// the loop and the loop itself vectorizes.
-    #[inline]
-    fn pass(
-        &self,
+crate::simd::dispatched! {
+    /// One pass with the step's scalars `k` over matching slices of parameters, gradients
+    /// and state, with `decay`. Every branch tests a value fixed for the whole pass, so the
+    /// compiler hoists it out of the loop and the loop itself vectorizes.
+    fn rms_prop_pass<T: Scalar>(
+        k: &Coefficients<T>,
         p: &mut [T],
         g: &[T],
         r: &mut [T],
@@ -458,22 +459,22 @@ impl<T: Scalar> Coefficients<T> {
         match (b, a) {
             (None, None) => {
                 for ((p, &g), r) in each {
-                    self.update(p, g, r, None, None, decay);
+                    k.update(p, g, r, None, None, decay);
                 }
             }
             (Some(b), None) => {
                 for (((p, &g), r), b) in each.zip(b) {
-                    self.update(p, g, r, Some(b), None, decay);
+                    k.update(p, g, r, Some(b), None, decay);
                 }
             }
             (None, Some(a)) => {
                 for (((p, &g), r), a) in each.zip(a) {
-                    self.update(p, g, r, None, Some(a), decay);
+                    k.update(p, g, r, None, Some(a), decay);
                 }
             }
             (Some(b), Some(a)) => {
                 for ((((p, &g), r), b), a) in each.zip(b).zip(a) {
-                    self.update(p, g, r, Some(b), Some(a), decay);
+                    k.update(p, g, r, Some(b), Some(a), decay);
                 }
             }
         }
@@ -495,7 +496,7 @@ where
         tensor_passes(self.base.decay(), params, grads, |p, g, rg, decay| {
             let b = b.as_deref_mut().map(|b| &mut b[rg.clone()]);
             let a = a.as_deref_mut().map(|a| &mut a[rg.clone()]);
-            k.pass(p, g, &mut r[rg], b, a, decay);
+            rms_prop_pass(&k, p, g, &mut r[rg], b, a, decay);
         });
     }
 
@@ -541,6 +542,20 @@ mod tests {
             .unwrap()
             .with_eps(1.0)
             .unwrap()
+    }
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        let decay = |decayed| match decayed {
+            true => WeightDecay::new(0.01f32).unwrap(),
+            false => WeightDecay::NONE,
+        };
+        let plain = || RmsProp::new(0.1f32).unwrap();
+        assert_copies_agree(|decayed| plain().with_weight_decay(decay(decayed)));
+        assert_copies_agree(|decayed| plain().with_weight_decay(decay(decayed)).centered());
+        let with_momentum = || plain().with_momentum(0.9).unwrap();
+        assert_copies_agree(|decayed| with_momentum().with_weight_decay(decay(decayed)));
+        assert_copies_agree(|decayed| with_momentum().with_weight_decay(decay(decayed)).centered());
     }
 
     #[test]

@@ -48,15 +48,16 @@ impl<T: Scalar> Sgd<T> {
     }
 }
 
-/// One pass of plain SGD over matching slices of parameters and gradients, with `decay`:
-/// also [`Momentum`](super::Momentum)'s update while its momentum is 0.
-#[inline]
-pub(super) fn sgd_pass<T: Scalar>(lr: T, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
-    for (p, &g) in p.iter_mut().zip(g) {
-        // grad.add(param, alpha=λ) for L2; p.grad + λ·sign(p) for L1
-        let g = decay.apply(g, *p);
-        // param.add_(grad, alpha=−lr)
-        *p -= lr * g;
+crate::simd::dispatched! {
+    /// One pass of plain SGD over matching slices of parameters and gradients, with `decay`:
+    /// also [`Momentum`](super::Momentum)'s update while its momentum is 0.
+    pub(super) fn sgd_pass<T: Scalar>(lr: T, p: &mut [T], g: &[T], decay: TensorDecay<T>) {
+        for (p, &g) in p.iter_mut().zip(g) {
+            // grad.add(param, alpha=λ) for L2; p.grad + λ·sign(p) for L1
+            let g = decay.apply(g, *p);
+            // param.add_(grad, alpha=−lr)
+            *p -= lr * g;
+        }
     }
 }
 
@@ -98,6 +99,24 @@ mod tests {
     use crate::layers::DenseParams;
     use crate::optim::testing::*;
     use std::string::ToString;
+
+    #[test]
+    fn both_copies_of_the_pass_agree() {
+        assert_copies_agree(|decayed| {
+            let sgd = Sgd::new(0.1f32).unwrap();
+            match decayed {
+                true => sgd.with_weight_decay(WeightDecay::l1(0.01).unwrap()),
+                false => sgd,
+            }
+        });
+        assert_copies_agree(|decayed| {
+            let sgd = Sgd::new(0.1f64).unwrap();
+            match decayed {
+                true => sgd.with_weight_decay(WeightDecay::new(0.01).unwrap()),
+                false => sgd,
+            }
+        });
+    }
 
     #[test]
     fn one_step_by_hand() {

@@ -3,6 +3,7 @@
 use super::Optimizer;
 use crate::error::InvalidHyperParameter;
 use crate::flat::Flat;
+use crate::scalar::Scalar;
 use core::fmt::Debug;
 
 /// Learning rates every constructor and `set_lr` must refuse.
@@ -55,4 +56,30 @@ pub(crate) fn assert_descends_on_a_quadratic<O: Optimizer<f32>>(
         opt.step(&mut p, &g, &mut state);
     }
     assert!(loss(&p) < 1e-3 * start, "{} → {}", start, loss(&p));
+}
+
+/// Asserts that three steps of the optimizer `make` builds leave the same bits in the
+/// parameters and the state on the passes' AVX2 copies as on their portable ones: once over
+/// the whole block (no decay) and once tensor by tensor (with the decay `decay` builds, if
+/// any), on 1,102 values of every kind (see `simd::tests::awkward_values`).
+pub(crate) fn assert_copies_agree<T: Scalar, O: Optimizer<T>>(make: impl Fn(bool) -> O) {
+    use crate::dim::{U29, U37};
+    use crate::simd::tests::{assert_same_bits, awkward_values};
+    type Params<T> = crate::layers::DenseParams<U37, U29, T>;
+    for decayed in [false, true] {
+        assert_same_bits(|| {
+            let mut opt = make(decayed);
+            let mut p = Params::<T>::zeroed();
+            p.as_flat_mut()
+                .copy_from_slice(&awkward_values::<T>(Params::<T>::LEN, 1));
+            let mut state = O::State::<Params<T>>::zeroed();
+            for step in 0..3 {
+                let mut g = Params::<T>::zeroed();
+                g.as_flat_mut()
+                    .copy_from_slice(&awkward_values::<T>(Params::<T>::LEN, 2 + step));
+                opt.step(&mut p, &g, &mut state);
+            }
+            [p.as_flat(), state.as_flat()].concat()
+        });
+    }
 }

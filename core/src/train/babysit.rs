@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::flat::Flat;
 use crate::layers::{Activation, Relu};
 use crate::loss::Classifier;
+use crate::math::sum_of_squares;
 use crate::network::{Evaluation, Network};
 use crate::optim::Optimizer;
 use crate::scalar::Scalar;
@@ -437,7 +438,7 @@ where
         }
         let range = tensor.range();
         let (w, w2) = (&before[range.clone()], &after[range]);
-        let weight = libm::sqrt(w.iter().map(|&v| square(v)).sum());
+        let weight = libm::sqrt(sum_of_squares(w));
         let update = libm::sqrt(w.iter().zip(w2).map(|(&a, &b)| square(b - a)).sum());
         let ratio = if update == 0.0 { 0.0 } else { update / weight };
         visit(UpdateRatio {
@@ -511,7 +512,7 @@ where
 {
     let grads = grads.as_flat();
     P::visit_tensors(&mut |tensor| {
-        let squares: f64 = grads[tensor.range()].iter().map(|&g| square(g)).sum();
+        let squares = sum_of_squares(&grads[tensor.range()]);
         visit(GradNorm {
             tensor,
             norm: T::from_f64(libm::sqrt(squares)),

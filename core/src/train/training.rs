@@ -4,6 +4,7 @@ use crate::dim::{Batch, Const};
 use crate::error::{Error, InvalidHyperParameter};
 use crate::flat::{batch_array, zeroed_by_value, Flat, OnTheStack};
 use crate::loss::Loss;
+use crate::math::sum_of_squares;
 use crate::mode::Train;
 use crate::network::{Network, TrainsOn};
 use crate::optim::{clip_grad_norm, clip_grad_value, Optimizer};
@@ -412,23 +413,6 @@ fn global_norm<T: Scalar>(values: &[T]) -> Option<f64> {
     Some(largest * libm::sqrt(scaled))
 }
 
-/// Σ v² in `f64`, in 16 independent partial sums: one running sum waits on each addition's
-/// latency, which made this pass a fifth of a small network's step, and eight (four SSE2
-/// registers, each waiting on its last addition) still left half the adders idle; 16 fill
-/// eight registers, as many as stay clear of spilling to the stack.
-fn sum_of_squares<T: Scalar>(values: &[T]) -> f64 {
-    const LANES: usize = 16;
-    let (chunks, rest) = values.as_chunks::<LANES>();
-    let mut lanes = [0.0f64; LANES];
-    for chunk in chunks {
-        for (lane, v) in lanes.iter_mut().zip(chunk) {
-            *lane += v.to_f64() * v.to_f64();
-        }
-    }
-    let tail: f64 = rest.iter().map(|v| v.to_f64() * v.to_f64()).sum();
-    lanes.iter().sum::<f64>() + tail
-}
-
 /// Where a step's input rows are: given by the caller, or gathered into the blocks' batch.
 enum Input<'a, X, const B: usize> {
     Given(&'a [X; B]),
@@ -437,7 +421,8 @@ enum Input<'a, X, const B: usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{global_norm, sum_of_squares};
+    use super::global_norm;
+    use crate::math::sum_of_squares;
 
     #[test]
     fn the_norm_survives_squares_that_overflow_and_refuses_non_finite_values() {
