@@ -1,7 +1,8 @@
 //! The four workloads of the speed table in BENCHMARKS.md, f32: for each, a training step with
 //! SGD, SGD with momentum and Adam, inference at the training batch and at batch 1, and the
 //! "bound", the matrix products of the same step or forward pass alone, through
-//! matrixmultiply (and through plain loops, which win on the smallest products).
+//! matrixmultiply (`bound_step`, `bound_infer`), through typenet's own packed kernel (`…_packed`)
+//! and through plain loops (`…_loops`, which win on the smallest products).
 //!
 //! - `w1_b1`, `w1_b16`: 16 → 32 relu → 4, mean squared error, batch 1 and 16.
 //! - `w2_b32`: 64 → 128 relu → 10, softmax cross-entropy, batch 32.
@@ -19,7 +20,7 @@ use rand::{RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::Duration;
 use typenet::prelude::*;
-use typenet::InferenceScratch;
+use typenet::{gemm_with_kernel, InferenceScratch, Kernel};
 
 network! {
     struct W1 {
@@ -305,6 +306,38 @@ fn bound_matrixmultiply(layers: &mut [Products], backward: bool) {
     }
 }
 
+/// [`sgemm`] through typenet's own packed kernel (AVX2 and FMA), which the library picks for
+/// most of these shapes; falls back to matrixmultiply where that kernel is not available.
+fn sgemm_packed(
+    (m, k, n): (usize, usize, usize),
+    a: (&[f32], (usize, usize)),
+    b: (&[f32], (usize, usize)),
+    c: &mut [f32],
+) {
+    if !gemm_with_kernel(Kernel::Packed, (m, k, n), 1.0, a, b, 0.0, c) {
+        sgemm((m, k, n), a.0, a.1, b.0, b.1, c);
+    }
+}
+
+/// [`bound_matrixmultiply`]'s products through the packed kernel: what is left of a step once
+/// its products are as fast as typenet's own can make them.
+fn bound_packed(layers: &mut [Products], backward: bool) {
+    for l in layers.iter_mut() {
+        let (b, i, o) = (l.batch, l.inputs, l.outputs);
+        sgemm_packed((b, i, o), (&l.x, (i, 1)), (&l.w, (1, i)), &mut l.y);
+    }
+    if !backward {
+        return;
+    }
+    for (index, l) in layers.iter_mut().enumerate().rev() {
+        let (b, i, o) = (l.batch, l.inputs, l.outputs);
+        sgemm_packed((o, b, i), (&l.dy, (1, o)), (&l.x, (i, 1)), &mut l.dw);
+        if index > 0 {
+            sgemm_packed((b, o, i), (&l.dy, (o, 1)), (&l.w, (i, 1)), &mut l.dx);
+        }
+    }
+}
+
 /// A dot product in eight partial sums, so that it vectorizes.
 fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
@@ -391,6 +424,7 @@ fn bound(
 
 const MATRIXMULTIPLY: (fn(&mut [Products], bool), &str) = (bound_matrixmultiply, "");
 const LOOPS: (fn(&mut [Products], bool), &str) = (bound_loops, "_loops");
+const PACKED: (fn(&mut [Products], bool), &str) = (bound_packed, "_packed");
 
 /// A workload at batch `B`: the three steps, inference at `B` and at 1, and their bounds.
 fn workload<N: Workload<W>, const W: usize, const B: usize>(
@@ -411,8 +445,10 @@ fn workload<N: Workload<W>, const W: usize, const B: usize>(
     }
     steps(&mut group, &data);
     bound(&mut group, widths, B, MATRIXMULTIPLY, true);
+    bound(&mut group, widths, B, PACKED, true);
     infer(&mut group, "infer", &data);
     bound(&mut group, widths, B, MATRIXMULTIPLY, false);
+    bound(&mut group, widths, B, PACKED, false);
     if B <= 32 {
         bound(&mut group, widths, B, LOOPS, true);
     }
