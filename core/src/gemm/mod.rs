@@ -72,7 +72,8 @@ impl Kernel {
 /// so the built-in loops win on tiny products and on results of a few rows when `a` is
 /// row-major (the forward pass and input gradient of a small batch).
 ///
-/// Above those, the packed kernel, where the CPU has it: 6–11% faster than matrixmultiply's
+/// Above those, the packed kernel, where the CPU has AVX2 and FMA but not AVX-512
+/// ([`packed::preferred`]): 6–11% faster than matrixmultiply's
 /// AVX2 kernel on the large products in f32 and 13–20% in f64, and up to 40% on thin ones
 /// (a 10-wide output layer), since its packing buffer is reused and it packs transposed
 /// operands in registers. Its tiles are 6 rows high, though, against matrixmultiply's 8:
@@ -87,7 +88,7 @@ fn choose<T: Scalar>((m, k, n): (usize, usize, usize), sa: Strides, sb: Strides)
         return Kernel::Loops;
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if Kernel::Packed.available() {
+    if packed::preferred() {
         let narrow = if sb.col == 1 {
             sa.col == 1 && m <= 16
         } else {

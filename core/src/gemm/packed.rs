@@ -28,6 +28,23 @@ use std::vec::Vec;
 /// The largest tile a kernel computes, in elements (6×16 for f32).
 const MAX_TILE: usize = 96;
 
+/// Whether the products should go to these kernels by default: where they run, but not on a
+/// CPU with AVX-512, where matrixmultiply runs its AVX-512 kernel. The packed kernel was
+/// measured only against matrixmultiply's AVX2 kernel (BENCHMARKS.md), so that choice stays
+/// with the kernel measured level with MKL on such a CPU until a run there says otherwise.
+pub(crate) fn preferred() -> bool {
+    // 0: not asked yet, 1: no, 2: yes.
+    static ANSWER: AtomicU8 = AtomicU8::new(0);
+    match ANSWER.load(Ordering::Relaxed) {
+        0 => {
+            let yes = available() && !is_x86_feature_detected!("avx512f");
+            ANSWER.store(1 + u8::from(yes), Ordering::Relaxed);
+            yes
+        }
+        answer => answer == 2,
+    }
+}
+
 /// Whether this CPU runs the kernels (AVX2 and FMA), asked once.
 pub(crate) fn available() -> bool {
     // 0: not asked yet, 1: no, 2: yes.
