@@ -191,23 +191,6 @@ pub fn gemm_with_kernel<T: Scalar>(
     if !usable {
         return false;
     }
-    if m == 0 || n == 0 || k == 0 {
-        gemm(
-            (m, k, n),
-            alpha,
-            Operand {
-                data: a,
-                strides: sa,
-            },
-            Operand {
-                data: b,
-                strides: sb,
-            },
-            beta,
-            c,
-        );
-        return true;
-    }
     let (a, b) = (
         Operand {
             data: a,
@@ -218,6 +201,10 @@ pub fn gemm_with_kernel<T: Scalar>(
             strides: sb,
         },
     );
+    if m == 0 || n == 0 || k == 0 {
+        gemm((m, k, n), alpha, a, b, beta, c);
+        return true;
+    }
     one_thread(kernel, (m, k, n), alpha, a, b, beta, c);
     true
 }
