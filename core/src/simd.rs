@@ -41,7 +41,7 @@ pub(crate) fn avx2_fma() -> bool {
 /// named by plain identifiers); the loops in its body should vectorize, which is what the
 /// wider copy buys.
 ///
-/// ```ignore
+/// ```text
 /// crate::simd::dispatched! {
 ///     /// y = 2x
 ///     pub(crate) fn double<T: Scalar>(x: &[T], y: &mut [T]) {
