@@ -31,9 +31,18 @@ pub(crate) fn avx2_fma() -> bool {
         return false;
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    return cpu_has_avx2_fma();
     #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
     false
+}
+
+/// Whether the CPU running the program has AVX2 and FMA: the one check behind both these
+/// copies and the packed matrix kernel. `std` caches the CPU's answer, so a call is a load
+/// and a test.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn cpu_has_avx2_fma() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
 }
 
 /// A function whose body runs as an AVX2 and FMA copy when [`avx2_fma`] allows, else as

@@ -21,7 +21,6 @@ use super::{fits, Operand, Strides};
 use crate::scalar::{PackedKernel, Scalar};
 use core::arch::x86_64::*;
 use core::cell::RefCell;
-use core::sync::atomic::{AtomicU8, Ordering};
 use std::is_x86_feature_detected;
 use std::vec::Vec;
 
@@ -33,30 +32,12 @@ const MAX_TILE: usize = 96;
 /// measured only against matrixmultiply's AVX2 kernel (BENCHMARKS.md), so that choice stays
 /// with the kernel measured level with MKL on such a CPU until a run there says otherwise.
 pub(crate) fn preferred() -> bool {
-    // 0: not asked yet, 1: no, 2: yes.
-    static ANSWER: AtomicU8 = AtomicU8::new(0);
-    match ANSWER.load(Ordering::Relaxed) {
-        0 => {
-            let yes = available() && !is_x86_feature_detected!("avx512f");
-            ANSWER.store(1 + u8::from(yes), Ordering::Relaxed);
-            yes
-        }
-        answer => answer == 2,
-    }
+    available() && !is_x86_feature_detected!("avx512f")
 }
 
-/// Whether this CPU runs the kernels (AVX2 and FMA), asked once.
+/// Whether this CPU runs the kernels (AVX2 and FMA).
 pub(crate) fn available() -> bool {
-    // 0: not asked yet, 1: no, 2: yes.
-    static ANSWER: AtomicU8 = AtomicU8::new(0);
-    match ANSWER.load(Ordering::Relaxed) {
-        0 => {
-            let yes = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-            ANSWER.store(1 + u8::from(yes), Ordering::Relaxed);
-            yes
-        }
-        answer => answer == 2,
-    }
+    crate::simd::cpu_has_avx2_fma()
 }
 
 /// The f32 kernel: 6×16 tiles, each row two 8-lane registers (12 accumulators).
